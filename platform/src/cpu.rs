@@ -1,0 +1,27 @@
+//! CPU placement. A ptrace round trip between two tasks on different vCPUs costs a cross-CPU
+//! wake-up (tens of µs here); on one CPU it is a plain context switch. So the sentry thread
+//! serving an app thread pins itself, and the stub it forks inherits the pin.
+
+/// The CPU the calling thread runs on now.
+pub fn current_cpu() -> usize {
+    // SAFETY: sched_getcpu has no preconditions.
+    let cpu = unsafe { libc::sched_getcpu() };
+    usize::try_from(cpu).unwrap_or(0)
+}
+
+/// Pins the calling thread to `cpu`. Children forked afterwards inherit the pin.
+pub fn pin_current_thread(cpu: usize) -> std::io::Result<()> {
+    // SAFETY: an all-zero cpu_set_t is the valid empty set; CPU_SET writes inside it for
+    // cpu < CPU_SETSIZE (checked), and sched_setaffinity reads exactly size_of bytes of it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if cpu >= libc::CPU_SETSIZE as usize {
+            return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        libc::CPU_SET(cpu, &mut set);
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Blinders' platform: the only code that drives app processes.
+//!
+//! The sentry sees three things from here, as gVisor's kernel sees `Platform` and
+//! `Context.Switch`:
+//! - [`MemoryFile`]: the one file that backs all app memory, mapped into the sentry and into
+//!   every stub, so copying syscall buffers is a plain memory copy in the sentry;
+//! - [`Platform`]: creates stub processes (one per app address space);
+//! - [`Stub`]: one address space and its thread: run it until it traps ([`Stub::switch`]),
+//!   and change its mappings ([`Stub::map`], [`Stub::unmap`], [`Stub::protect`]).
+//!
+//! The first implementation is ptrace with `PTRACE_SYSEMU` ([`ptrace::PtracePlatform`]): the app's
+//! system calls never run on the host. A seccomp-based platform can be added beside it without
+//! touching the sentry.
+
+mod cpu;
+mod memfile;
+pub mod ptrace;
+mod regs;
+
+pub use cpu::{current_cpu, pin_current_thread};
+pub use memfile::{MemoryError, MemoryFile};
+pub use regs::Regs;
+
+/// Lowest address an app may map (Linux's default `vm.mmap_min_addr`).
+pub const APP_MIN_ADDR: u64 = 0x1_0000;
+/// One past the highest address an app may map. Above it lies the stub's own code page.
+pub const APP_MAX_ADDR: u64 = STUB_CODE_ADDR;
+/// Where each stub keeps the page with the instructions used to run host calls for it.
+pub(crate) const STUB_CODE_ADDR: u64 = 0x7fff_fffe_0000;
+/// The page size of x86_64.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Page protections, with Linux's `PROT_*` values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Prot(u32);
+
+impl Prot {
+    pub const NONE: Prot = Prot(0);
+    pub const READ: Prot = Prot(libc::PROT_READ as u32);
+    pub const WRITE: Prot = Prot(libc::PROT_WRITE as u32);
+    pub const EXEC: Prot = Prot(libc::PROT_EXEC as u32);
+    pub const ALL: Prot = Prot(Self::READ.0 | Self::WRITE.0 | Self::EXEC.0);
+
+    /// The protection with these `PROT_*` bits, or `None` if any other bit is set.
+    pub const fn from_bits(bits: u64) -> Option<Prot> {
+        if bits & !(Self::ALL.0 as u64) != 0 {
+            return None;
+        }
+        Some(Prot(bits as u32))
+    }
+
+    /// The raw `PROT_*` bits.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Whether every bit of `other` is set in `self`.
+    pub const fn contains(self, other: Prot) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Prot {
+    type Output = Prot;
+    fn bitor(self, rhs: Prot) -> Prot {
+        Prot(self.0 | rhs.0)
+    }
+}
+
+/// Why an app thread stopped running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trap {
+    /// It executed `syscall`: the number is in `orig_rax`, the arguments in the registers.
+    /// The host kernel did not run it.
+    Syscall,
+    /// A signal arrived for it: a fault of its own (SIGSEGV, SIGFPE, ... with `si_code > 0`) or
+    /// one sent from outside the sandbox. The host did not deliver it; the sentry decides.
+    Signal(SignalInfo),
+    /// The stub died under us (killed from outside with SIGKILL, or out of memory).
+    Died,
+}
+
+/// The parts of a host `siginfo_t` the sentry uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignalInfo {
+    pub signo: i32,
+    pub code: i32,
+    /// The faulting address, for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGTRAP.
+    pub addr: u64,
+}
+
+/// An error of the platform. Nothing here is the app's doing: the sentry ends the sandbox.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error("{op} failed: {source}")]
+    Host {
+        op: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("stub process {pid} stopped unexpectedly (wait status {status:#x})")]
+    UnexpectedStop { pid: i32, status: i32 },
+    #[error("stub process {pid} died")]
+    StubDied { pid: i32 },
+}
+
+impl PlatformError {
+    pub(crate) fn last_os(op: &'static str) -> Self {
+        PlatformError::Host {
+            op,
+            source: std::io::Error::last_os_error(),
+        }
+    }
+}
+
+/// A trap mechanism: makes stubs.
+pub trait Platform: Send + Sync {
+    /// Starts a new, empty address space with one thread, stopped. Must be called from the
+    /// sentry thread that will serve it (ptrace requests come from the tracing thread).
+    fn new_stub(&self, mem: &MemoryFile) -> Result<Box<dyn Stub>, PlatformError>;
+    /// A name for logs: "ptrace".
+    fn name(&self) -> &'static str;
+}
+
+/// One app address space and its thread.
+pub trait Stub: Send {
+    /// Runs the thread with `regs` until it traps; `regs` then holds its registers at the trap.
+    fn switch(&mut self, regs: &mut Regs) -> Result<Trap, PlatformError>;
+    /// Maps `len` bytes of the memory file at `offset` to `addr` (shared, fixed) with `prot`,
+    /// replacing whatever was there.
+    fn map(&mut self, addr: u64, len: u64, prot: Prot, offset: u64) -> Result<(), PlatformError>;
+    /// Unmaps `[addr, addr + len)`.
+    fn unmap(&mut self, addr: u64, len: u64) -> Result<(), PlatformError>;
+    /// Changes the protection of `[addr, addr + len)`.
+    fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError>;
+    /// Registers to start a thread with: the stub's segment selectors, everything else zero.
+    fn initial_regs(&self) -> Regs;
+    /// Ends the stub (SIGKILL) and reaps it. Idempotent.
+    fn kill(&mut self);
+    /// The host pid of the stub, for logs only: it never reaches the app.
+    fn host_pid(&self) -> i32;
+}

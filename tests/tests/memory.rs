@@ -1,0 +1,36 @@
+//! Memory management: malloc/free, realloc (mremap), anonymous and file mmap, mprotect,
+//! munmap, mremap, brk and MADV_DONTNEED, each checked by reading the data back.
+
+use blinders_tests::*;
+
+fn mem(cc: Cc, args: &[&str]) {
+    let prog = compile_with(cc, "mem", args);
+    let pair = assert_same(&[&prog]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(out.ends_with("done\n"), "{out}");
+    assert!(
+        !out.contains(": no"),
+        "a check failed natively too, the program needs fixing:\n{out}"
+    );
+}
+
+#[test]
+fn memory_dynamic_glibc() {
+    mem(Cc::Glibc, &[]);
+}
+
+#[test]
+fn memory_static_glibc() {
+    mem(Cc::Glibc, &["-static"]);
+}
+
+#[test]
+fn memory_static_pie_glibc() {
+    mem(Cc::Glibc, &["-static-pie"]);
+}
+
+#[test]
+fn memory_static_musl() {
+    mem(Cc::Musl, &["-static"]);
+}
