@@ -36,20 +36,33 @@ pub fn workspace_root() -> PathBuf {
 
 /// The `blinders` binary under test.
 ///
-/// `BLINDERS_BIN` wins if set. Otherwise the binary is `target/<profile>/blinders`, next to the
-/// `deps/` folder this test executable lives in. `cargo test` does not build a package's binary
-/// unless that package has integration tests of its own, so when run by cargo (`CARGO` is set)
-/// this first runs `cargo build -p blinders` for the same profile, once per test process; that
-/// also keeps a stale binary from being tested. Cargo does not hold its build lock while tests
-/// run, so the nested build does not deadlock.
+/// `BLINDERS_BIN` wins if set (a relative path is taken from the workspace root). Otherwise the
+/// binary is `target/<profile>/blinders`, next to the `deps/` folder this test executable lives
+/// in. `cargo test` does not build a package's binary unless that package has integration tests
+/// of its own (and `env!("CARGO_BIN_EXE_blinders")` only exists in the binary's own package), so
+/// when run by cargo (`CARGO` is set) this first runs `cargo build -p blinders` for the same
+/// profile, once per test process; that also keeps a stale binary from being tested. Cargo does
+/// not hold its build lock while tests run, so the nested build does not deadlock.
 pub fn blinders_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(find_or_build_blinders).clone()
+    // A failed build is remembered too: every test then fails with its message at once.
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match BIN.get_or_init(|| {
+        std::panic::catch_unwind(find_or_build_blinders).map_err(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "finding the blinders binary failed".to_owned())
+        })
+    }) {
+        Ok(bin) => bin.clone(),
+        Err(msg) => panic!("{msg}"),
+    }
 }
 
 fn find_or_build_blinders() -> PathBuf {
     if let Some(bin) = std::env::var_os("BLINDERS_BIN") {
-        let bin = PathBuf::from(bin);
+        // Relative to the workspace root (cargo runs tests in the package's folder).
+        let bin = workspace_root().join(bin);
         assert!(
             bin.is_file(),
             "BLINDERS_BIN={} does not name a file",
@@ -120,12 +133,32 @@ pub fn require_tool(path: &str) -> &str {
 
 static SCRATCH_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A folder private to this test process: `$TMPDIR/blinders-tests/<pid>`. Folders left by earlier
+/// Where scratch folders go: `BLINDERS_TEST_TMPDIR` if set, else `target/tmp/blinders-tests`
+/// (found from this test executable, so `cargo clean` removes it), else `$TMPDIR`. Not `/tmp`
+/// by default: a sandbox may well mount its own tmpfs there, hiding the host's files.
+fn scratch_base() -> PathBuf {
+    if let Some(dir) = std::env::var_os("BLINDERS_TEST_TMPDIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().ok();
+    // target/<profile>/deps/<test-exe>
+    let target = exe.as_deref().and_then(|e| {
+        let deps = e.parent()?;
+        (deps.file_name()? == "deps").then_some(())?;
+        Some(deps.parent()?.parent()?.to_path_buf())
+    });
+    match target {
+        Some(t) => t.join("tmp").join("blinders-tests"),
+        None => std::env::temp_dir().join("blinders-tests"),
+    }
+}
+
+/// A folder private to this test process: `<scratch base>/<pid>`. Folders left by earlier
 /// processes that no longer exist are removed when it is first made.
 pub fn scratch_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
-        let base = std::env::temp_dir().join("blinders-tests");
+        let base = scratch_base();
         fs::create_dir_all(&base).expect("create scratch base");
         if let Ok(entries) = fs::read_dir(&base) {
             for entry in entries.flatten() {

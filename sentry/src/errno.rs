@@ -1,0 +1,68 @@
+//! Linux error numbers, as the sentry returns them to the app.
+
+/// A Linux errno. Handlers return `Err(Errno::EFAULT)` and the dispatcher turns it into
+/// `-EFAULT` in `rax`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Errno(pub i32);
+
+macro_rules! errnos {
+    ($($name:ident),* $(,)?) => {
+        impl Errno {
+            $(pub const $name: Errno = Errno(libc::$name);)*
+        }
+    };
+}
+
+errnos!(
+    EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM,
+    EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE,
+    ENOTTY, ETXTBSY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EPIPE, ERANGE, ENAMETOOLONG, ENOSYS,
+    ENOTEMPTY, ELOOP, ENOTSUP, EOPNOTSUPP, ETIMEDOUT, EOVERFLOW, ENODATA, ELIBBAD,
+);
+
+impl Errno {
+    /// The errno of a failed host call the sentry made on the app's behalf (e.g. a read of a
+    /// host file); an unknown error becomes EIO.
+    pub fn last_host() -> Errno {
+        Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO))
+    }
+
+    /// The errno of an `io::Error`.
+    pub fn from_io(e: &std::io::Error) -> Errno {
+        Errno(e.raw_os_error().unwrap_or(libc::EIO))
+    }
+
+    /// The name, "ENOENT".
+    pub fn name(self) -> &'static str {
+        syscall_tables::errno_name(self.0).unwrap_or("E?")
+    }
+}
+
+impl std::fmt::Debug for Errno {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for Errno {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.name(), syscall_tables::errno_message(self.0))
+    }
+}
+
+/// Returns `Err(Errno::$name)` from the enclosing handler, logging why at debug level.
+///
+/// `errno!(EINVAL, "unknown flags {flags:#x}")`
+#[macro_export]
+macro_rules! errno {
+    ($name:ident) => {
+        return Err($crate::errno::Errno::$name)
+    };
+    ($name:ident, $($fmt:tt)+) => {{
+        tracing::debug!(errno = stringify!($name), $($fmt)+);
+        return Err($crate::errno::Errno::$name);
+    }};
+}
+
+/// The result of most syscall handlers: the value for `rax`, or an errno.
+pub type SysResult = Result<u64, Errno>;

@@ -1,0 +1,159 @@
+//! Files: the open-file objects the fd table holds, and where they come from.
+//!
+//! A [`FileProvider`] answers path operations (open, stat, readlink, access). Until the gofer
+//! lands, [`host::HostRoot`] serves the host root read-only; the gofer client will implement
+//! the same trait. The sentry's own synthetic files (`/dev/null`, ...) live in [`dev`].
+
+pub mod dev;
+pub mod fdtable;
+pub mod host;
+mod vfs;
+
+use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use crate::errno::Errno;
+use crate::mm::MemoryManager;
+
+pub use fdtable::FdTable;
+pub use vfs::Vfs;
+
+/// The operations of an open file. Each method's default is what Linux answers for a file
+/// that does not support it, so a file type implements only what it has.
+pub trait FileOps: Send + Sync {
+    /// read(2) at the file position.
+    fn read(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// write(2) at the file position.
+    fn write(&self, _buf: &[u8]) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// pread64(2).
+    fn pread(&self, _buf: &mut [u8], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+    /// pwrite64(2).
+    fn pwrite(&self, _buf: &[u8], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+    /// lseek(2).
+    fn seek(&self, _offset: i64, _whence: i32) -> Result<u64, Errno> {
+        Err(Errno::ESPIPE)
+    }
+    /// fstat(2).
+    fn stat(&self) -> Result<libc::stat, Errno>;
+    /// getdents64(2): fills `buf` with `linux_dirent64` records.
+    fn getdents64(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::ENOTDIR)
+    }
+    /// ioctl(2). `mm` is for requests that copy structures in or out.
+    fn ioctl(&self, _mm: &MemoryManager, _request: u64, _arg: u64) -> Result<u64, Errno> {
+        Err(Errno::ENOTTY)
+    }
+    /// A host fd whose pages a private mmap may copy, if the file has one.
+    fn mappable_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
+    /// The path the file was opened by, for logs and /proc.
+    fn path(&self) -> &str;
+}
+
+/// An open file description: the file and its status flags (shared by dup'd fds).
+pub struct File {
+    pub ops: Arc<dyn FileOps>,
+    flags: AtomicU32,
+}
+
+/// The `O_*` flags that fcntl(F_SETFL) may change.
+pub const SETFL_MASK: u32 =
+    (libc::O_APPEND | libc::O_NONBLOCK | libc::O_ASYNC | libc::O_DIRECT | libc::O_NOATIME) as u32;
+
+impl File {
+    pub fn new(ops: Arc<dyn FileOps>, flags: u32) -> Arc<File> {
+        Arc::new(File {
+            ops,
+            flags: AtomicU32::new(flags),
+        })
+    }
+
+    /// The status flags and access mode, as F_GETFL shows them.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the changeable status flags (F_SETFL).
+    pub fn set_flags(&self, flags: u32) {
+        let keep = self.flags() & !SETFL_MASK;
+        self.flags.store(keep | (flags & SETFL_MASK), Ordering::Relaxed);
+    }
+
+    fn access_mode(&self) -> u32 {
+        self.flags() & libc::O_ACCMODE as u32
+    }
+
+    /// Whether the file was opened for reading (EBADF otherwise, as read(2) answers).
+    pub fn readable(&self) -> bool {
+        self.access_mode() != libc::O_WRONLY as u32 && self.flags() & libc::O_PATH as u32 == 0
+    }
+
+    /// Whether the file was opened for writing.
+    pub fn writable(&self) -> bool {
+        self.access_mode() != libc::O_RDONLY as u32 && self.flags() & libc::O_PATH as u32 == 0
+    }
+}
+
+/// The answers to path operations on the container's files: the host root now, the gofer next.
+pub trait FileProvider: Send + Sync {
+    /// Opens the absolute path `path` with the `O_*` flags `flags`.
+    fn open(&self, path: &str, flags: u32, mode: u32) -> Result<Arc<dyn FileOps>, Errno>;
+    /// stat(2) (`follow`) or lstat(2) of `path`.
+    fn stat(&self, path: &str, follow: bool) -> Result<libc::stat, Errno>;
+    /// readlink(2) of `path`.
+    fn readlink(&self, path: &str) -> Result<Vec<u8>, Errno>;
+    /// access(2) of `path` with the `R_OK|W_OK|X_OK` bits in `mode`, for the real ids.
+    fn access(&self, path: &str, mode: i32) -> Result<(), Errno>;
+}
+
+/// Joins `path` to the directory `base` (absolute); an absolute `path` stands alone.
+pub fn join(base: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        return path.to_string();
+    }
+    let mut out = String::with_capacity(base.len() + 1 + path.len());
+    out.push_str(base.trim_end_matches('/'));
+    out.push('/');
+    out.push_str(path);
+    out
+}
+
+/// A lexically clean form of the absolute `path`: no `.`, no `..`, no doubled slashes. Used
+/// only to recognise the sentry's synthetic paths (`/proc/self/exe`, `/dev/null`).
+pub fn clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_and_clean() {
+        assert_eq!(join("/a/b/", "c"), "/a/b/c");
+        assert_eq!(join("/a", "/etc"), "/etc");
+        assert_eq!(join("/", "x"), "/x");
+        assert_eq!(clean("/a/./b//../c/"), "/a/c");
+        assert_eq!(clean("/../.."), "/");
+    }
+}

@@ -1,0 +1,521 @@
+//! An app address space: the sentry's authoritative map of its VMAs, applied to the stub.
+//!
+//! Every VMA is backed by a range of the memory file that it owns. mmap, munmap, mprotect, brk
+//! and mremap are checked here, against this map, and only then applied to the stub. Copying
+//! syscall buffers in and out ([`MemoryManager::read`], [`MemoryManager::write`]) walks the map
+//! and copies through the sentry's own mapping of the memory file; an address the app has not
+//! mapped (or may not access) gives EFAULT.
+
+mod user;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use platform::{MemoryFile, PlatformError, Prot, Stub, APP_MAX_ADDR, APP_MIN_ADDR, PAGE_SIZE};
+
+use crate::errno::Errno;
+pub use user::{Pod, UserCStr};
+
+/// Rounds `x` down to a page boundary.
+pub fn page_down(x: u64) -> u64 {
+    x & !(PAGE_SIZE - 1)
+}
+
+/// Rounds `x` up to a page boundary; `None` on overflow.
+pub fn page_up(x: u64) -> Option<u64> {
+    x.checked_add(PAGE_SIZE - 1).map(page_down)
+}
+
+/// What a VMA holds, for logs and (later) /proc/PID/maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VmaKind {
+    Anon,
+    /// A private copy of a file's pages.
+    File { path: Arc<str>, offset: u64 },
+    Heap,
+    Stack,
+}
+
+/// One mapping: `[start, end)` backed by the memory file from `mem_offset`.
+#[derive(Clone, Debug)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub mem_offset: u64,
+    pub kind: VmaKind,
+}
+
+impl Vma {
+    fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// The part of this VMA in `[start, end)` (which must overlap it).
+    fn slice(&self, start: u64, end: u64) -> Vma {
+        let start = start.max(self.start);
+        let end = end.min(self.end);
+        let kind = match &self.kind {
+            VmaKind::File { path, offset } => VmaKind::File {
+                path: path.clone(),
+                offset: offset + (start - self.start),
+            },
+            k => k.clone(),
+        };
+        Vma {
+            start,
+            end,
+            prot: self.prot,
+            mem_offset: self.mem_offset + (start - self.start),
+            kind,
+        }
+    }
+}
+
+/// Where a new mapping goes.
+#[derive(Clone, Copy, Debug)]
+pub enum Placement {
+    /// Exactly here, replacing what is there (MAP_FIXED).
+    Fixed(u64),
+    /// Exactly here, or EEXIST if anything is there (MAP_FIXED_NOREPLACE).
+    FixedNoReplace(u64),
+    /// Here if free, else wherever fits (a hint, or 0 for none).
+    Hint(u64),
+    /// Anywhere below 2 GiB (MAP_32BIT).
+    Below2G,
+}
+
+/// Layout constants of a new address space.
+pub mod layout {
+    /// One past the top of the initial stack.
+    pub const STACK_TOP: u64 = platform::APP_MAX_ADDR - platform::PAGE_SIZE;
+    /// The initial stack's size: Linux's default RLIMIT_STACK.
+    pub const STACK_SIZE: u64 = 8 << 20;
+    /// Top-down mmap searches start below the stack and a gap.
+    pub const MMAP_BASE: u64 = STACK_TOP - STACK_SIZE - (128 << 20);
+    /// Where a position-independent executable is loaded (Linux's ELF_ET_DYN_BASE without
+    /// randomisation).
+    pub const PIE_BASE: u64 = 0x5555_5555_4000;
+}
+
+/// An app address space.
+pub struct MemoryManager {
+    mem: Arc<MemoryFile>,
+    stub: Box<dyn Stub>,
+    vmas: BTreeMap<u64, Vma>,
+    brk_start: u64,
+    brk: u64,
+}
+
+impl MemoryManager {
+    pub fn new(mem: Arc<MemoryFile>, stub: Box<dyn Stub>) -> MemoryManager {
+        MemoryManager {
+            mem,
+            stub,
+            vmas: BTreeMap::new(),
+            brk_start: 0,
+            brk: 0,
+        }
+    }
+
+    /// The stub: the thread that runs in this address space.
+    pub fn stub(&mut self) -> &mut dyn Stub {
+        &mut *self.stub
+    }
+
+    pub fn memory_file(&self) -> &MemoryFile {
+        &self.mem
+    }
+
+    /// Sets where the heap starts (after the executable's last segment).
+    pub fn set_brk_start(&mut self, addr: u64) {
+        self.brk_start = addr;
+        self.brk = addr;
+    }
+
+    /// The VMA containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.vmas
+            .range(..=addr)
+            .next_back()
+            .map(|(_, v)| v)
+            .filter(|v| addr < v.end)
+    }
+
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
+    }
+
+    /// Finds a free range of `len` bytes, top-down from `below` to `above`.
+    fn find_free(&self, len: u64, above: u64, below: u64) -> Option<u64> {
+        let mut top = below;
+        for (_, v) in self.vmas.range(..below).rev() {
+            if v.end <= top && top - v.end >= len {
+                return Some(top - len);
+            }
+            top = top.min(v.start);
+            if top < above.saturating_add(len) {
+                return None;
+            }
+        }
+        (top >= above.saturating_add(len)).then(|| top - len)
+    }
+
+    /// Chooses the address of a new mapping of `len` (page-aligned) bytes.
+    pub fn place(&mut self, len: u64, placement: Placement) -> Result<u64, Errno> {
+        let fits = |a: u64| a >= APP_MIN_ADDR && a.checked_add(len).is_some_and(|e| e <= APP_MAX_ADDR);
+        match placement {
+            Placement::Fixed(addr) => {
+                if !fits(addr) {
+                    return Err(Errno::ENOMEM);
+                }
+                Ok(addr)
+            }
+            Placement::FixedNoReplace(addr) => {
+                if !fits(addr) {
+                    return Err(Errno::ENOMEM);
+                }
+                if self.overlaps(addr, addr + len) {
+                    return Err(Errno::EEXIST);
+                }
+                Ok(addr)
+            }
+            Placement::Hint(hint) => {
+                let hint = page_down(hint);
+                if hint != 0 && fits(hint) && !self.overlaps(hint, hint + len) {
+                    return Ok(hint);
+                }
+                self.find_free(len, APP_MIN_ADDR, layout::MMAP_BASE)
+                    .or_else(|| self.find_free(len, layout::MMAP_BASE, APP_MAX_ADDR))
+                    .ok_or(Errno::ENOMEM)
+            }
+            Placement::Below2G => self.find_free(len, 0x4000_0000, 0x8000_0000).ok_or(Errno::ENOMEM),
+        }
+    }
+
+    /// Maps `len` bytes of fresh zeroed memory at a place chosen by `placement`; returns the
+    /// address. The caller fills it through [`MemoryManager::fill`] before the app runs on.
+    pub fn map_anon(
+        &mut self,
+        len: u64,
+        prot: Prot,
+        placement: Placement,
+        kind: VmaKind,
+    ) -> Result<u64, Errno> {
+        let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
+        let addr = self.place(len, placement)?;
+        let offset = self.mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+        self.unmap_range(addr, addr + len)?;
+        self.insert(Vma {
+            start: addr,
+            end: addr + len,
+            prot,
+            mem_offset: offset,
+            kind,
+        })?;
+        Ok(addr)
+    }
+
+    /// Inserts `vma` (whose range must be free) and maps it in the stub.
+    fn insert(&mut self, vma: Vma) -> Result<(), Errno> {
+        let r = self.stub.map(vma.start, vma.len(), vma.prot, vma.mem_offset);
+        if let Err(e) = r {
+            self.mem.free(vma.mem_offset, vma.len());
+            return Err(host_failure(e));
+        }
+        self.vmas.insert(vma.start, vma);
+        Ok(())
+    }
+
+    /// Writes `data` at app address `addr` regardless of protections: for the loader, which
+    /// fills read-only segments.
+    pub fn fill(&self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.copy_pieces(addr, data.len() as u64, Prot::NONE, |mem, off, pos, n| {
+            mem.write(off, &data[pos..pos + n]).map_err(|_| Errno::EFAULT)
+        })
+    }
+
+    /// Fills `[addr, addr + len)` from a host file at `file_offset`, regardless of protections.
+    /// Returns the bytes read (fewer at the end of the file).
+    pub fn fill_from_fd(
+        &self,
+        addr: u64,
+        len: u64,
+        fd: std::os::fd::BorrowedFd<'_>,
+        file_offset: u64,
+    ) -> Result<u64, Errno> {
+        let mut total = 0;
+        self.copy_pieces(addr, len, Prot::NONE, |mem, off, pos, n| {
+            let got = mem
+                .read_from_fd(fd, file_offset + pos as u64, off, n as u64)
+                .map_err(|e| Errno::from_io(&e))?;
+            total += got;
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
+    /// Calls `f(memory file, offset, position in the buffer, length)` for each piece of
+    /// `[addr, addr + len)`, which must be mapped with at least `need`.
+    fn copy_pieces(
+        &self,
+        addr: u64,
+        len: u64,
+        need: Prot,
+        mut f: impl FnMut(&MemoryFile, u64, usize, usize) -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
+        let end = addr.checked_add(len).ok_or(Errno::EFAULT)?;
+        let mut cur = addr;
+        while cur < end {
+            let vma = self.find(cur).ok_or(Errno::EFAULT)?;
+            if !vma.prot.contains(need) {
+                return Err(Errno::EFAULT);
+            }
+            let n = vma.end.min(end) - cur;
+            f(&self.mem, vma.mem_offset + (cur - vma.start), (cur - addr) as usize, n as usize)?;
+            cur += n;
+        }
+        Ok(())
+    }
+
+    /// EFAULT unless all of `[addr, addr + len)` is mapped with at least `need`.
+    pub fn check_access(&self, addr: u64, len: u64, need: Prot) -> Result<(), Errno> {
+        self.copy_pieces(addr, len, need, |_, _, _, _| Ok(()))
+    }
+
+    /// Copies app memory at `addr` into `buf`; EFAULT unless all of it is mapped readable.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        let len = buf.len() as u64;
+        self.copy_pieces(addr, len, Prot::READ, |mem, off, pos, n| {
+            mem.read(off, &mut buf[pos..pos + n]).map_err(|_| Errno::EFAULT)
+        })
+    }
+
+    /// Copies `buf` to app memory at `addr`; EFAULT unless all of it is mapped writable.
+    pub fn write(&self, addr: u64, buf: &[u8]) -> Result<(), Errno> {
+        self.copy_pieces(addr, buf.len() as u64, Prot::WRITE, |mem, off, pos, n| {
+            mem.write(off, &buf[pos..pos + n]).map_err(|_| Errno::EFAULT)
+        })
+    }
+
+    /// Reads up to `max` bytes at `addr`, stopping early at the first unreadable byte; for
+    /// strings and `--strace`. Returns what was readable.
+    pub fn read_partial(&self, addr: u64, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut cur = addr;
+        while out.len() < max {
+            let Some(vma) = self.find(cur).filter(|v| v.prot.contains(Prot::READ)) else {
+                break;
+            };
+            let n = ((vma.end - cur) as usize).min(max - out.len());
+            let at = out.len();
+            out.resize(at + n, 0);
+            if self.mem.read(vma.mem_offset + (cur - vma.start), &mut out[at..]).is_err() {
+                out.truncate(at);
+                break;
+            }
+            cur += n as u64;
+        }
+        out
+    }
+
+    /// Takes the parts of all VMAs inside `[start, end)` out of the map, leaving the parts
+    /// outside in place, and returns them in address order.
+    fn split_out(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        let hit: Vec<u64> = self
+            .vmas
+            .range(..end)
+            .rev()
+            .take_while(|(_, v)| v.end > start)
+            .map(|(&s, _)| s)
+            .collect();
+        let mut inside = Vec::with_capacity(hit.len());
+        for s in hit.into_iter().rev() {
+            let Some(vma) = self.vmas.remove(&s) else { continue };
+            if vma.start < start {
+                self.vmas.insert(vma.start, vma.slice(vma.start, start));
+            }
+            if vma.end > end {
+                let tail = vma.slice(end, vma.end);
+                self.vmas.insert(tail.start, tail);
+            }
+            inside.push(vma.slice(start, end));
+        }
+        inside
+    }
+
+    /// Removes every mapping in `[start, end)` (page-aligned), splitting VMAs at the edges.
+    pub fn unmap_range(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        let gone = self.split_out(start, end);
+        if gone.is_empty() {
+            return Ok(());
+        }
+        for vma in gone {
+            self.mem.free(vma.mem_offset, vma.len());
+        }
+        self.stub.unmap(start, end - start).map_err(host_failure)
+    }
+
+    /// Changes the protection of `[start, end)`, which must be entirely mapped (else ENOMEM).
+    pub fn protect(&mut self, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
+        self.check_mapped(start, end)?;
+        for mut vma in self.split_out(start, end) {
+            vma.prot = prot;
+            self.vmas.insert(vma.start, vma);
+        }
+        self.stub.protect(start, end - start, prot).map_err(host_failure)
+    }
+
+    /// ENOMEM unless every page of `[start, end)` is mapped.
+    pub fn check_mapped(&self, start: u64, end: u64) -> Result<(), Errno> {
+        let mut cur = start;
+        while cur < end {
+            cur = self.find(cur).ok_or(Errno::ENOMEM)?.end;
+        }
+        Ok(())
+    }
+
+    /// Releases the pages of `[start, end)` so they read as zeros again (MADV_DONTNEED on
+    /// private anonymous memory). The range must be mapped, else ENOMEM.
+    pub fn discard(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        let mut cur = start;
+        let mut pieces = Vec::new();
+        while cur < end {
+            let vma = self.find(cur).ok_or(Errno::ENOMEM)?;
+            let n = vma.end.min(end) - cur;
+            pieces.push((vma.mem_offset + (cur - vma.start), n));
+            cur += n;
+        }
+        for (off, n) in pieces {
+            self.mem.zero(off, n).map_err(|_| Errno::EFAULT)?;
+        }
+        Ok(())
+    }
+
+    /// brk(2): moves the end of the heap; returns the new (or, on failure, the old) break.
+    pub fn brk(&mut self, new: u64) -> u64 {
+        if new < self.brk_start {
+            return self.brk;
+        }
+        let (Some(old_end), Some(new_end)) = (page_up(self.brk), page_up(new)) else {
+            return self.brk;
+        };
+        if new_end > old_end {
+            if new_end > APP_MAX_ADDR || self.overlaps(old_end, new_end) {
+                return self.brk;
+            }
+            let placed = self.map_anon(
+                new_end - old_end,
+                Prot::READ | Prot::WRITE,
+                Placement::Fixed(old_end),
+                VmaKind::Heap,
+            );
+            if placed.is_err() {
+                return self.brk;
+            }
+        } else if new_end < old_end && self.unmap_range(new_end, old_end).is_err() {
+            return self.brk;
+        }
+        self.brk = new;
+        new
+    }
+
+    /// mremap(2) of `[old, old + old_len)` (page-aligned) to `new_len` (page-aligned, > 0).
+    ///
+    /// The old range must be mapped without holes (EFAULT otherwise). Our VMAs are finer than
+    /// Linux's (we never merge neighbours), so a range over several adjacent VMAs counts as one.
+    /// Moving never copies: the same memory-file pages are mapped at the new address.
+    pub fn remap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        may_move: bool,
+        fixed: Option<u64>,
+    ) -> Result<u64, Errno> {
+        let old_end = old.checked_add(old_len).ok_or(Errno::EFAULT)?;
+        let mut pieces = Vec::new();
+        let mut cur = old;
+        while cur < old_end {
+            let vma = self.find(cur).ok_or(Errno::EFAULT)?;
+            pieces.push(vma.slice(cur, old_end));
+            cur = vma.end;
+        }
+        let last = pieces.last().cloned().ok_or(Errno::EFAULT)?;
+        if fixed.is_none() && new_len <= old_len {
+            self.unmap_range(old + new_len, old_end)?;
+            return Ok(old);
+        }
+        let grow = |at: u64, len: u64, mem: &MemoryFile| -> Result<Vma, Errno> {
+            let mut extra = last.clone();
+            extra.start = at;
+            extra.end = at + len;
+            extra.mem_offset = mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+            if let VmaKind::File { offset, .. } = &mut extra.kind {
+                *offset += last.end - last.start;
+            }
+            Ok(extra)
+        };
+        let new_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
+        let at_vma_end = self.find(old_end - 1).is_some_and(|v| v.end == old_end);
+        if fixed.is_none() && at_vma_end && new_end <= APP_MAX_ADDR && !self.overlaps(old_end, new_end) {
+            let extra = grow(old_end, new_len - old_len, &self.mem)?;
+            self.insert(extra)?;
+            return Ok(old);
+        }
+        if !may_move {
+            return Err(Errno::ENOMEM);
+        }
+        let dest = match fixed {
+            Some(addr) if addr < old_end && old < addr.saturating_add(new_len) => {
+                return Err(Errno::EINVAL)
+            }
+            Some(addr) => self.place(new_len, Placement::Fixed(addr))?,
+            None => self.place(new_len, Placement::Hint(0))?,
+        };
+        self.unmap_range(dest, dest + new_len)?;
+        let keep_end = old + old_len.min(new_len);
+        for piece in pieces.into_iter().filter(|p| p.start < keep_end) {
+            let mut moved = piece.slice(piece.start, keep_end);
+            self.detach(moved.start, moved.end)?;
+            moved.end = dest + (moved.end - old);
+            moved.start = dest + (moved.start - old);
+            self.insert(moved)?;
+        }
+        if new_len > old_len {
+            let extra = grow(dest + old_len, new_len - old_len, &self.mem)?;
+            self.insert(extra)?;
+        } else if old_len > new_len {
+            self.unmap_range(keep_end, old_end)?;
+        }
+        Ok(dest)
+    }
+
+    /// Unmaps `[start, end)` without freeing its memory-file pages (they are being mapped
+    /// elsewhere).
+    fn detach(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        self.split_out(start, end);
+        self.stub.unmap(start, end - start).map_err(host_failure)
+    }
+
+    /// Frees every VMA's memory (the stub is going away).
+    pub fn release_all(&mut self) {
+        for (_, vma) in std::mem::take(&mut self.vmas) {
+            self.mem.free(vma.mem_offset, vma.len());
+        }
+    }
+}
+
+impl Drop for MemoryManager {
+    fn drop(&mut self) {
+        self.stub.kill();
+        self.release_all();
+    }
+}
+
+/// A host call into the stub failed: not the app's doing. Logged; the app sees ENOMEM, as it
+/// would if the kernel could not set up a mapping.
+fn host_failure(e: PlatformError) -> Errno {
+    tracing::error!("platform: {e}");
+    Errno::ENOMEM
+}

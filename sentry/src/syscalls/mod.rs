@@ -1,0 +1,115 @@
+//! The syscall surface: one dispatch table from number to handler and support level, and the
+//! handlers, one file per family, named after Linux (`sys_openat`).
+//!
+//! The same table feeds `--strace` names (through `syscall-tables`) and the generated support
+//! document `docs/syscalls.md`.
+
+mod fs;
+mod futex;
+mod mmap;
+mod read_write;
+mod signal;
+mod sys;
+mod table;
+mod task;
+mod time;
+
+use crate::errno::{Errno, SysResult};
+use crate::kernel::Task;
+pub use table::{support_markdown, Support};
+
+/// The raw arguments of a syscall, with lossless typed views. C `int` arguments take the low
+/// 32 bits of their register, as the kernel does.
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallArgs {
+    pub raw: [u64; 6],
+}
+
+impl SyscallArgs {
+    /// Argument `i` as a C `int` (fds, flags, signal numbers).
+    pub fn int(&self, i: usize) -> i32 {
+        self.raw[i] as u32 as i32
+    }
+
+    /// Argument `i` as a C `unsigned int`.
+    pub fn uint(&self, i: usize) -> u32 {
+        self.raw[i] as u32
+    }
+
+    /// Argument `i` as an address or `size_t`/`unsigned long`.
+    pub fn u64(&self, i: usize) -> u64 {
+        self.raw[i]
+    }
+
+    /// Argument `i` as a `long`/`off_t`.
+    pub fn i64(&self, i: usize) -> i64 {
+        self.raw[i] as i64
+    }
+}
+
+/// A syscall handler.
+pub type Handler = fn(&mut Task, &SyscallArgs) -> SysResult;
+
+/// Serves the syscall the task trapped on, and puts the result in its `rax`.
+pub fn dispatch(task: &mut Task) {
+    let nr = task.regs.syscall_nr();
+    let args = SyscallArgs {
+        raw: task.regs.syscall_args(),
+    };
+    let entry = table::lookup(nr);
+    let _span = tracing::debug_span!("syscall", tid = task.tid, name = syscall_tables::syscall_name(nr).unwrap_or("?")).entered();
+    // execve replaces the memory its arguments live in: format its line before it runs.
+    let strace_pre = (task.kernel.strace && is_exec(nr)).then(|| format_strace(task, nr, &args, None));
+    let result = match entry {
+        Some(entry) => (entry.handler)(task, &args),
+        None => {
+            task.kernel.log_unimplemented(nr);
+            Err(Errno::ENOSYS)
+        }
+    };
+    let rax = match result {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::debug!("-> {e:?}");
+            (-i64::from(e.0)) as u64
+        }
+    };
+    if task.kernel.strace {
+        let line = match strace_pre {
+            Some(pre) => {
+                let head = pre.strip_suffix(" = ?").unwrap_or(&pre).to_string();
+                head + &format_return(rax)
+            }
+            None => {
+                let ret = task.exit.is_none().then_some(rax as i64);
+                format_strace(task, nr, &args, ret)
+            }
+        };
+        eprintln!("{line}");
+    }
+    if task.exit.is_none() {
+        task.regs.set_return(rax);
+    }
+}
+
+fn is_exec(nr: u64) -> bool {
+    nr == syscall_tables::nr::EXECVE || nr == syscall_tables::nr::EXECVEAT
+}
+
+fn format_strace(task: &Task, nr: u64, args: &SyscallArgs, ret: Option<i64>) -> String {
+    let mem = |addr: u64, len: usize| {
+        let got = task.mm.read_partial(addr, len);
+        (!got.is_empty()).then_some(got)
+    };
+    syscall_tables::format_syscall(nr, &args.raw, ret, &mem)
+}
+
+fn format_return(rax: u64) -> String {
+    let v = rax as i64;
+    if (-4095..0).contains(&v) {
+        let e = Errno((-v) as i32);
+        format!(" = -1 {} ({})", e.name(), syscall_tables::errno_message(e.0))
+    } else {
+        format!(" = {v}")
+    }
+}

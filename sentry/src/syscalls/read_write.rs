@@ -1,0 +1,181 @@
+//! read, write and their positioned and vectored forms.
+
+use std::sync::Arc;
+
+use platform::Prot;
+
+use super::SyscallArgs;
+use crate::errno::{Errno, SysResult};
+use crate::fs::File;
+use crate::kernel::Task;
+
+/// Linux's MAX_RW_COUNT: one read or write moves at most this much.
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+/// The largest iovec array (UIO_MAXIOV).
+const UIO_MAXIOV: u64 = 1024;
+/// Buffers above this are read in several host calls (bounds the sentry's buffer).
+const CHUNK: usize = 1 << 20;
+
+fn readable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
+    let file = task.fds.get(fd)?;
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    Ok(file)
+}
+
+fn writable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
+    let file = task.fds.get(fd)?;
+    if !file.writable() {
+        return Err(Errno::EBADF);
+    }
+    Ok(file)
+}
+
+/// Reads into the app's `[addr, addr + len)` with `read_fn`, checking first that the whole
+/// buffer is writable (so no input is consumed for a bad buffer).
+fn read_into(task: &Task, addr: u64, len: u64, mut read_fn: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>) -> SysResult {
+    let len = len.min(MAX_RW_COUNT);
+    task.mm.check_access(addr, len, Prot::WRITE)?;
+    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    let mut done = 0u64;
+    while done < len {
+        let want = ((len - done) as usize).min(buf.len());
+        let n = match read_fn(&mut buf[..want], done) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        task.mm.write(addr + done, &buf[..n])?;
+        done += n as u64;
+        // A short read ends the call, as on Linux (pipes, terminals, end of file).
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Writes the app's `[addr, addr + len)` with `write_fn`; EPIPE raises SIGPIPE.
+fn write_from(task: &mut Task, addr: u64, len: u64, mut write_fn: impl FnMut(&[u8], u64) -> Result<usize, Errno>) -> SysResult {
+    let len = len.min(MAX_RW_COUNT);
+    task.mm.check_access(addr, len, Prot::READ)?;
+    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    let mut done = 0u64;
+    while done < len {
+        let want = ((len - done) as usize).min(buf.len());
+        task.mm.read(addr + done, &mut buf[..want])?;
+        let n = match write_fn(&buf[..want], done) {
+            Ok(n) => n,
+            Err(Errno::EPIPE) if done == 0 => {
+                task.raise_self(libc::SIGPIPE);
+                return Err(Errno::EPIPE);
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n as u64;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_read(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = readable_file(task, a.int(0))?;
+    read_into(task, a.u64(1), a.u64(2), |buf, _| file.ops.read(buf))
+}
+
+pub fn sys_write(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = writable_file(task, a.int(0))?;
+    write_from(task, a.u64(1), a.u64(2), |buf, _| file.ops.write(buf))
+}
+
+fn offset_arg(a: &SyscallArgs, i: usize) -> Result<u64, Errno> {
+    u64::try_from(a.i64(i)).map_err(|_| Errno::EINVAL)
+}
+
+pub fn sys_pread64(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = readable_file(task, a.int(0))?;
+    let offset = offset_arg(a, 3)?;
+    read_into(task, a.u64(1), a.u64(2), |buf, done| file.ops.pread(buf, offset + done))
+}
+
+pub fn sys_pwrite64(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = writable_file(task, a.int(0))?;
+    let offset = offset_arg(a, 3)?;
+    write_from(task, a.u64(1), a.u64(2), |buf, done| file.ops.pwrite(buf, offset + done))
+}
+
+/// Reads an iovec array: EINVAL for a bad count or a total length past `ssize_t`.
+fn read_iovecs(task: &Task, addr: u64, count: i32) -> Result<Vec<(u64, u64)>, Errno> {
+    let count = u64::try_from(count).map_err(|_| Errno::EINVAL)?;
+    if count > UIO_MAXIOV {
+        return Err(Errno::EINVAL);
+    }
+    let raw: Vec<[u64; 2]> = task.mm.read_vals(addr, count as usize)?;
+    let mut total: u64 = 0;
+    for [_, len] in &raw {
+        total = total.checked_add(*len).filter(|&t| t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+    }
+    Ok(raw.into_iter().map(|[base, len]| (base, len)).collect())
+}
+
+pub fn sys_readv(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = readable_file(task, a.int(0))?;
+    let iovs = read_iovecs(task, a.u64(1), a.int(2))?;
+    let mut total = 0;
+    for (base, len) in iovs {
+        let n = read_into(task, base, len, |buf, _| file.ops.read(buf));
+        match n {
+            Ok(n) => {
+                total += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
+}
+
+pub fn sys_writev(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = writable_file(task, a.int(0))?;
+    let iovs = read_iovecs(task, a.u64(1), a.int(2))?;
+    // Gather first: one write keeps a pipe write of at most PIPE_BUF atomic, as on Linux.
+    let total: u64 = iovs.iter().map(|(_, l)| l).sum::<u64>().min(MAX_RW_COUNT);
+    let mut data = Vec::with_capacity(total as usize);
+    for (base, len) in iovs {
+        let take = len.min(total - data.len() as u64);
+        let start = data.len();
+        data.resize(start + take as usize, 0);
+        task.mm.read(base, &mut data[start..])?;
+    }
+    let mut done = 0;
+    while done < data.len() {
+        match file.ops.write(&data[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(Errno::EPIPE) if done == 0 => {
+                task.raise_self(libc::SIGPIPE);
+                return Err(Errno::EPIPE);
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done as u64)
+}
+
+pub fn sys_lseek(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = task.fds.get(a.int(0))?;
+    let whence = a.uint(2);
+    // SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE.
+    if whence > 4 {
+        return Err(Errno::EINVAL);
+    }
+    file.ops.seek(a.i64(1), whence as i32)
+}

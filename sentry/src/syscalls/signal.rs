@@ -1,0 +1,129 @@
+//! Signal dispositions, masks and self-directed signals.
+
+use super::SyscallArgs;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::signal::StackT;
+use crate::kernel::{SigAction, Task};
+use crate::kernel::signal::{NSIG, UNBLOCKABLE};
+
+/// The size of the kernel's sigset_t on x86_64.
+const SIGSET_SIZE: u64 = 8;
+
+fn signal_arg(sig: i32) -> Result<i32, Errno> {
+    if !(1..=NSIG as i32).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(sig)
+}
+
+pub fn sys_rt_sigaction(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (act, oact) = (a.u64(1), a.u64(2));
+    if a.u64(3) != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let sig = signal_arg(a.int(0))?;
+    if act != 0 && (sig == libc::SIGKILL || sig == libc::SIGSTOP) {
+        return Err(Errno::EINVAL);
+    }
+    let new = if act != 0 { Some(task.mm.read_val::<SigAction>(act)?) } else { None };
+    if oact != 0 {
+        task.mm.write_val(oact, &task.signals.action(sig))?;
+    }
+    if let Some(mut new) = new {
+        new.mask &= !UNBLOCKABLE;
+        task.signals.actions[(sig - 1) as usize] = new;
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_sigprocmask(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (how, set, oset) = (a.int(0), a.u64(1), a.u64(2));
+    if a.u64(3) != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let new = if set != 0 {
+        let s: u64 = task.mm.read_val(set)?;
+        let old = task.signals.mask;
+        Some(match how {
+            libc::SIG_BLOCK => old | s,
+            libc::SIG_UNBLOCK => old & !s,
+            libc::SIG_SETMASK => s,
+            _ => return Err(Errno::EINVAL),
+        })
+    } else {
+        None
+    };
+    if oset != 0 {
+        task.mm.write_val(oset, &task.signals.mask)?;
+    }
+    if let Some(mask) = new {
+        task.signals.mask = mask & !UNBLOCKABLE;
+    }
+    Ok(0)
+}
+
+const SS_DISABLE: i32 = 2;
+const SS_AUTODISARM: i32 = 1 << 31;
+const MINSIGSTKSZ: u64 = 2048;
+
+pub fn sys_sigaltstack(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (ss, old) = (a.u64(0), a.u64(1));
+    let new = if ss != 0 { Some(task.mm.read_val::<StackT>(ss)?) } else { None };
+    if old != 0 {
+        let mut cur = task.signals.altstack;
+        if cur.size == 0 {
+            cur.flags = SS_DISABLE;
+        }
+        task.mm.write_val(old, &cur)?;
+    }
+    if let Some(mut new) = new {
+        let mode = new.flags & !SS_AUTODISARM;
+        if mode != 0 && mode != SS_DISABLE {
+            return Err(Errno::EINVAL);
+        }
+        if mode == SS_DISABLE {
+            new = StackT::default();
+        } else if new.size < MINSIGSTKSZ {
+            return Err(Errno::ENOMEM);
+        }
+        task.signals.altstack = new;
+    }
+    Ok(0)
+}
+
+/// A signal the app sends: only to itself for now (other PIDs do not exist yet: ESRCH).
+fn send_to_self(task: &mut Task, target_is_self: bool, sig: i32) -> SysResult {
+    if !(0..=NSIG as i32).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    if !target_is_self {
+        return Err(Errno::ESRCH);
+    }
+    if sig != 0 {
+        task.raise_self(sig);
+    }
+    Ok(0)
+}
+
+pub fn sys_kill(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let pid = a.int(0);
+    // 0: own group; -1: everyone we may signal (only ourselves exist); -pgid: our group.
+    let is_self = pid == task.pid || pid == 0 || pid == -1 || pid == -task.pid;
+    send_to_self(task, is_self, a.int(1))
+}
+
+pub fn sys_tkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.int(0) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let is_self = a.int(0) == task.tid;
+    send_to_self(task, is_self, a.int(1))
+}
+
+pub fn sys_tgkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.int(0) <= 0 || a.int(1) <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let is_self = a.int(0) == task.pid && a.int(1) == task.tid;
+    send_to_self(task, is_self, a.int(2))
+}

@@ -1,0 +1,173 @@
+//! The dispatch table: syscall number → handler and support level.
+
+use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
+
+use super::{fs, futex, mmap, read_write, signal, sys, task, time, Handler};
+
+/// How completely a syscall is implemented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    Full,
+    /// Implemented, with what is missing.
+    Partial(&'static str),
+}
+
+/// One implemented syscall.
+#[derive(Clone, Copy)]
+pub struct Entry {
+    pub handler: Handler,
+    pub support: Support,
+}
+
+macro_rules! table {
+    ($($nr:ident => $handler:path, $support:expr;)*) => {
+        const fn build() -> [Option<Entry>; SYSCALL_TABLE_LEN] {
+            let mut t: [Option<Entry>; SYSCALL_TABLE_LEN] = [None; SYSCALL_TABLE_LEN];
+            $( t[nr::$nr as usize] = Some(Entry { handler: $handler, support: $support }); )*
+            t
+        }
+    };
+}
+
+use Support::{Full, Partial};
+
+const FILES_RO: Support = Partial("host root, read-only, until the gofer lands");
+
+table! {
+    READ => read_write::sys_read, Full;
+    WRITE => read_write::sys_write, Full;
+    PREAD64 => read_write::sys_pread64, Full;
+    PWRITE64 => read_write::sys_pwrite64, Full;
+    READV => read_write::sys_readv, Full;
+    WRITEV => read_write::sys_writev, Full;
+    LSEEK => read_write::sys_lseek, Full;
+    OPEN => fs::sys_open, FILES_RO;
+    OPENAT => fs::sys_openat, FILES_RO;
+    CLOSE => fs::sys_close, Full;
+    STAT => fs::sys_stat, Full;
+    LSTAT => fs::sys_lstat, Full;
+    FSTAT => fs::sys_fstat, Full;
+    NEWFSTATAT => fs::sys_newfstatat, Full;
+    STATX => fs::sys_statx, Partial("no birth time");
+    GETDENTS64 => fs::sys_getdents64, Full;
+    READLINK => fs::sys_readlink, Full;
+    READLINKAT => fs::sys_readlinkat, Full;
+    ACCESS => fs::sys_access, Full;
+    FACCESSAT => fs::sys_faccessat, Full;
+    FACCESSAT2 => fs::sys_faccessat2, Full;
+    GETCWD => fs::sys_getcwd, Full;
+    CHDIR => fs::sys_chdir, Full;
+    FCHDIR => fs::sys_fchdir, Full;
+    UMASK => fs::sys_umask, Full;
+    FCNTL => fs::sys_fcntl, Partial("no record locks");
+    DUP => fs::sys_dup, Full;
+    DUP2 => fs::sys_dup2, Full;
+    DUP3 => fs::sys_dup3, Full;
+    IOCTL => fs::sys_ioctl, Partial("terminal: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; FIOCLEX, FIONCLEX, FIONBIO");
+    MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
+    MUNMAP => mmap::sys_munmap, Full;
+    MPROTECT => mmap::sys_mprotect, Full;
+    BRK => mmap::sys_brk, Full;
+    MREMAP => mmap::sys_mremap, Partial("no MREMAP_DONTUNMAP");
+    MADVISE => mmap::sys_madvise, Full;
+    ARCH_PRCTL => task::sys_arch_prctl, Full;
+    SET_TID_ADDRESS => task::sys_set_tid_address, Full;
+    SET_ROBUST_LIST => task::sys_set_robust_list, Full;
+    EXIT => task::sys_exit, Full;
+    EXIT_GROUP => task::sys_exit_group, Full;
+    EXECVE => task::sys_execve, Full;
+    EXECVEAT => task::sys_execveat, Full;
+    GETPID => task::sys_getpid, Full;
+    GETPPID => task::sys_getppid, Full;
+    GETTID => task::sys_gettid, Full;
+    GETUID => task::sys_getuid, Full;
+    GETEUID => task::sys_geteuid, Full;
+    GETGID => task::sys_getgid, Full;
+    GETEGID => task::sys_getegid, Full;
+    PRLIMIT64 => task::sys_prlimit64, Full;
+    GETRLIMIT => task::sys_getrlimit, Full;
+    SETRLIMIT => task::sys_setrlimit, Full;
+    SCHED_GETAFFINITY => task::sys_sched_getaffinity, Full;
+    SCHED_YIELD => task::sys_sched_yield, Full;
+    PRCTL => task::sys_prctl, Partial("PR_SET_NAME, PR_GET_NAME");
+    UNAME => sys::sys_uname, Full;
+    GETRANDOM => sys::sys_getrandom, Full;
+    CLOCK_GETTIME => time::sys_clock_gettime, Partial("no per-process/thread CPU clock ids");
+    CLOCK_GETRES => time::sys_clock_getres, Full;
+    GETTIMEOFDAY => time::sys_gettimeofday, Full;
+    TIME => time::sys_time, Full;
+    NANOSLEEP => time::sys_nanosleep, Partial("not interruptible by signals yet");
+    CLOCK_NANOSLEEP => time::sys_clock_nanosleep, Partial("not interruptible by signals yet");
+    FUTEX => futex::sys_futex, Partial("one thread: WAIT, WAIT_BITSET, WAKE, WAKE_BITSET");
+    RT_SIGACTION => signal::sys_rt_sigaction, Partial("recorded; handlers are not run yet");
+    RT_SIGPROCMASK => signal::sys_rt_sigprocmask, Full;
+    SIGALTSTACK => signal::sys_sigaltstack, Partial("recorded; handlers are not run yet");
+    KILL => signal::sys_kill, Partial("to itself only; default actions only");
+    TKILL => signal::sys_tkill, Partial("to itself only; default actions only");
+    TGKILL => signal::sys_tgkill, Partial("to itself only; default actions only");
+}
+
+static TABLE: [Option<Entry>; SYSCALL_TABLE_LEN] = build();
+
+/// The entry for syscall `nr`, if it is implemented.
+pub fn lookup(nr: u64) -> Option<&'static Entry> {
+    TABLE.get(usize::try_from(nr).ok()?)?.as_ref()
+}
+
+/// The support table as Markdown: the body of `docs/syscalls.md`.
+pub fn support_markdown() -> String {
+    let mut out = String::from(
+        "# Syscall support\n\n\
+         Generated from the sentry's dispatch table (`sentry/src/syscalls/table.rs`) by\n\
+         `cargo test -p sentry` (set `BLINDERS_UPDATE_DOCS=1` to rewrite it). Every x86_64\n\
+         syscall not listed as implemented returns `ENOSYS` and is logged once by name.\n\n\
+         | # | syscall | support | notes |\n|---|---|---|---|\n",
+    );
+    let (mut full, mut partial, mut none) = (0, 0, 0);
+    for n in 0..SYSCALL_TABLE_LEN as u64 {
+        let Some(name) = syscall_name(n) else { continue };
+        let (level, note) = match lookup(n).map(|e| e.support) {
+            Some(Full) => {
+                full += 1;
+                ("full", "")
+            }
+            Some(Partial(why)) => {
+                partial += 1;
+                ("partial", why)
+            }
+            None => {
+                none += 1;
+                ("ENOSYS", "")
+            }
+        };
+        out.push_str(&format!("| {n} | {name} | {level} | {note} |\n"));
+    }
+    out.push_str(&format!("\n{full} full, {partial} partial, {none} unimplemented.\n"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_has_a_name() {
+        for n in 0..SYSCALL_TABLE_LEN as u64 {
+            if lookup(n).is_some() {
+                assert!(syscall_name(n).is_some(), "syscall {n} implemented but unnamed");
+            }
+        }
+    }
+
+    /// docs/syscalls.md is generated from this table and must match it.
+    #[test]
+    fn support_document_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/syscalls.md");
+        let want = support_markdown();
+        if std::env::var_os("BLINDERS_UPDATE_DOCS").is_some() {
+            std::fs::write(path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "docs/syscalls.md is stale: run BLINDERS_UPDATE_DOCS=1 cargo test -p sentry");
+    }
+}

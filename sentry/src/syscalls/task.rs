@@ -1,0 +1,239 @@
+//! Task identity and life: exit, execve, ids, arch_prctl, limits, affinity, prctl.
+
+use super::SyscallArgs;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::{ExitStatus, Task};
+use crate::loader::{self, ExecArgs, MAX_ARG_STRLEN};
+
+const ARCH_SET_GS: i32 = 0x1001;
+const ARCH_SET_FS: i32 = 0x1002;
+const ARCH_GET_FS: i32 = 0x1003;
+const ARCH_GET_GS: i32 = 0x1004;
+const ARCH_GET_CPUID: i32 = 0x1011;
+/// One past the highest canonical user address.
+const TASK_SIZE_MAX: u64 = 0x7fff_ffff_f000;
+
+pub fn sys_exit(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    // With one thread per process, exit ends the process.
+    task.exit = Some(ExitStatus::Exited(a.int(0) & 0xff));
+    Ok(0)
+}
+
+pub fn sys_exit_group(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    task.exit = Some(ExitStatus::Exited(a.int(0) & 0xff));
+    Ok(0)
+}
+
+/// Reads a NULL-terminated array of string pointers (argv, envp); E2BIG past Linux's limits.
+fn read_string_array(task: &Task, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    let mut total = 0usize;
+    for i in 0u64.. {
+        let ptr: u64 = task.mm.read_val(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
+        if ptr == 0 {
+            break;
+        }
+        let s = task.mm.read_cstr(ptr, MAX_ARG_STRLEN).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?;
+        total += s.len() + 1 + 8;
+        if total > (crate::mm::layout::STACK_SIZE / 4) as usize {
+            return Err(Errno::E2BIG);
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
+fn do_execve(task: &mut Task, dirfd: i32, path_addr: u64, argv: u64, envp: u64, flags: i32) -> SysResult {
+    if flags & !(libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let filename = task.mm.read_cstr(path_addr, 4096)?;
+    let path = String::from_utf8(filename.clone()).map_err(|_| Errno::ENOENT)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let abs = if path.starts_with('/') || dirfd == -100 {
+        crate::fs::join(&task.cwd, &path)
+    } else {
+        crate::fs::join(task.fds.get(dirfd)?.ops.path(), &path)
+    };
+    let args = ExecArgs {
+        path: abs,
+        filename,
+        argv: read_string_array(task, argv)?,
+        envp: read_string_array(task, envp)?,
+    };
+    let kernel = task.kernel.clone();
+    let loaded = loader::load(&kernel, &task.exe, args, &kernel.creds)?;
+    task.exec(loaded);
+    Ok(0)
+}
+
+pub fn sys_execve(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_execve(task, -100, a.u64(0), a.u64(1), a.u64(2), 0)
+}
+
+pub fn sys_execveat(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_execve(task, a.int(0), a.u64(1), a.u64(2), a.u64(3), a.int(4))
+}
+
+pub fn sys_getpid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(task.pid as u64)
+}
+
+pub fn sys_getppid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(task.ppid as u64)
+}
+
+pub fn sys_gettid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(task.tid as u64)
+}
+
+pub fn sys_getuid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(u64::from(task.kernel.creds.uid))
+}
+
+pub fn sys_geteuid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(u64::from(task.kernel.creds.euid))
+}
+
+pub fn sys_getgid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(u64::from(task.kernel.creds.gid))
+}
+
+pub fn sys_getegid(task: &mut Task, _: &SyscallArgs) -> SysResult {
+    Ok(u64::from(task.kernel.creds.egid))
+}
+
+pub fn sys_arch_prctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let addr = a.u64(1);
+    match a.int(0) {
+        ARCH_SET_FS | ARCH_SET_GS if addr >= TASK_SIZE_MAX => Err(Errno::EPERM),
+        ARCH_SET_FS => {
+            task.regs.0.fs_base = addr;
+            Ok(0)
+        }
+        ARCH_SET_GS => {
+            task.regs.0.gs_base = addr;
+            Ok(0)
+        }
+        ARCH_GET_FS => task.mm.write_val(addr, &task.regs.0.fs_base).map(|_| 0),
+        ARCH_GET_GS => task.mm.write_val(addr, &task.regs.0.gs_base).map(|_| 0),
+        // CPUID is not faulting: report it enabled.
+        ARCH_GET_CPUID => Ok(1),
+        code => crate::errno!(EINVAL, "arch_prctl code {code:#x}"),
+    }
+}
+
+pub fn sys_set_tid_address(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    task.clear_child_tid = a.u64(0);
+    Ok(task.tid as u64)
+}
+
+pub fn sys_set_robust_list(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    // sizeof(struct robust_list_head)
+    if a.u64(1) != 24 {
+        return Err(Errno::EINVAL);
+    }
+    task.robust_list = (a.u64(0), a.u64(1));
+    Ok(0)
+}
+
+fn rlimit_index(resource: u32) -> Result<usize, Errno> {
+    let i = resource as usize;
+    if i >= crate::kernel::task::RLIM_NLIMITS {
+        return Err(Errno::EINVAL);
+    }
+    Ok(i)
+}
+
+fn set_rlimit(task: &mut Task, i: usize, new: libc::rlimit) -> Result<(), Errno> {
+    if new.rlim_cur > new.rlim_max {
+        return Err(Errno::EINVAL);
+    }
+    // Raising a hard limit takes CAP_SYS_RESOURCE, which only root holds here.
+    if new.rlim_max > task.rlimits[i].rlim_max && task.kernel.creds.euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if i == libc::RLIMIT_NOFILE as usize && new.rlim_max > u64::from(crate::fs::fdtable::NR_OPEN) {
+        return Err(Errno::EPERM);
+    }
+    task.rlimits[i] = new;
+    Ok(())
+}
+
+pub fn sys_prlimit64(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let pid = a.int(0);
+    if pid != 0 && pid != task.pid {
+        return Err(Errno::ESRCH);
+    }
+    let i = rlimit_index(a.uint(1))?;
+    let new = if a.u64(2) != 0 { Some(task.mm.read_val::<libc::rlimit>(a.u64(2))?) } else { None };
+    if a.u64(3) != 0 {
+        task.mm.write_val(a.u64(3), &task.rlimits[i])?;
+    }
+    if let Some(new) = new {
+        set_rlimit(task, i, new)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_getrlimit(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let i = rlimit_index(a.uint(0))?;
+    task.mm.write_val(a.u64(1), &task.rlimits[i])?;
+    Ok(0)
+}
+
+pub fn sys_setrlimit(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let i = rlimit_index(a.uint(0))?;
+    let new: libc::rlimit = task.mm.read_val(a.u64(1))?;
+    set_rlimit(task, i, new)?;
+    Ok(0)
+}
+
+pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let pid = a.int(0);
+    if pid != 0 && pid != task.pid {
+        return Err(Errno::ESRCH);
+    }
+    let len = a.u64(1) as usize;
+    let mask = &task.kernel.cpu_mask;
+    // As Linux: the buffer must be whole longs and hold nr_cpu_ids bits.
+    if len % 8 != 0 || len < mask.len() {
+        return Err(Errno::EINVAL);
+    }
+    task.mm.write(a.u64(2), mask)?;
+    Ok(mask.len() as u64)
+}
+
+pub fn sys_sched_yield(_task: &mut Task, _: &SyscallArgs) -> SysResult {
+    std::thread::yield_now();
+    Ok(0)
+}
+
+pub fn sys_prctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    match a.int(0) {
+        libc::PR_SET_NAME => {
+            let mut name = task.mm.read_partial(a.u64(1), 16);
+            if name.is_empty() {
+                return Err(Errno::EFAULT);
+            }
+            if let Some(nul) = name.iter().position(|&b| b == 0) {
+                name.truncate(nul);
+            }
+            name.truncate(15);
+            task.comm = name;
+            Ok(0)
+        }
+        libc::PR_GET_NAME => {
+            let mut buf = [0u8; 16];
+            buf[..task.comm.len()].copy_from_slice(&task.comm);
+            task.mm.write(a.u64(1), &buf)?;
+            Ok(0)
+        }
+        op => crate::errno!(EINVAL, "prctl option {op} not supported yet"),
+    }
+}

@@ -1,0 +1,122 @@
+//! Clocks and sleeping.
+
+use std::time::Duration;
+
+use super::SyscallArgs;
+use crate::errno::{Errno, SysResult};
+use crate::kernel::Task;
+
+/// The clocks a clock id may name (clock_gettime(2)); CPU-time clocks read the stub's.
+fn host_clock(task: &mut Task, id: i32) -> Result<libc::clockid_t, Errno> {
+    match id {
+        libc::CLOCK_REALTIME
+        | libc::CLOCK_MONOTONIC
+        | libc::CLOCK_MONOTONIC_RAW
+        | libc::CLOCK_REALTIME_COARSE
+        | libc::CLOCK_MONOTONIC_COARSE
+        | libc::CLOCK_BOOTTIME
+        | libc::CLOCK_REALTIME_ALARM
+        | libc::CLOCK_BOOTTIME_ALARM
+        | libc::CLOCK_TAI => Ok(id),
+        // The app's CPU time is its stub's: Linux's clock id for another process's CPU
+        // clock is (~pid << 3) | CPUCLOCK_SCHED (and | CPUCLOCK_PERTHREAD for a thread).
+        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => {
+            let pid = task.host_pid();
+            let thread = if id == libc::CLOCK_THREAD_CPUTIME_ID { 4 } else { 0 };
+            Ok((!pid << 3) | 2 | thread)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn now(clock: libc::clockid_t) -> Result<libc::timespec, Errno> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid out-pointer.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return Err(Errno::last_host());
+    }
+    Ok(ts)
+}
+
+pub fn sys_clock_gettime(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let ts = now(host_clock(task, a.int(0))?)?;
+    task.mm.write_val(a.u64(1), &ts)?;
+    Ok(0)
+}
+
+pub fn sys_clock_getres(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let clock = host_clock(task, a.int(0))?;
+    if a.u64(1) != 0 {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: ts is a valid out-pointer.
+        if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
+            return Err(Errno::last_host());
+        }
+        task.mm.write_val(a.u64(1), &ts)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_gettimeofday(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.u64(0) != 0 {
+        let ts = now(libc::CLOCK_REALTIME)?;
+        let tv = libc::timeval {
+            tv_sec: ts.tv_sec,
+            tv_usec: ts.tv_nsec / 1000,
+        };
+        task.mm.write_val(a.u64(0), &tv)?;
+    }
+    if a.u64(1) != 0 {
+        // struct timezone: minutes west and DST type, both zero (UTC), as Linux keeps them.
+        task.mm.write_val(a.u64(1), &[0i32; 2])?;
+    }
+    Ok(0)
+}
+
+pub fn sys_time(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let secs = now(libc::CLOCK_REALTIME)?.tv_sec;
+    if a.u64(0) != 0 {
+        task.mm.write_val(a.u64(0), &secs)?;
+    }
+    Ok(secs as u64)
+}
+
+/// Reads a timespec argument: EINVAL unless 0 <= tv_nsec < 1e9 and tv_sec >= 0.
+fn read_timespec(task: &Task, addr: u64) -> Result<libc::timespec, Errno> {
+    let ts: libc::timespec = task.mm.read_val(addr)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(ts)
+}
+
+fn duration(ts: &libc::timespec) -> Duration {
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+pub fn sys_nanosleep(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let req = read_timespec(task, a.u64(0))?;
+    std::thread::sleep(duration(&req));
+    Ok(0)
+}
+
+pub fn sys_clock_nanosleep(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (id, flags) = (a.int(0), a.int(1));
+    let clock = match id {
+        libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_TAI => id,
+        libc::CLOCK_PROCESS_CPUTIME_ID => crate::errno!(EINVAL, "sleeping on a CPU clock is not supported yet"),
+        libc::CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
+        _ => return Err(Errno::EINVAL),
+    };
+    if flags & !libc::TIMER_ABSTIME != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let req = read_timespec(task, a.u64(2))?;
+    let wait = if flags & libc::TIMER_ABSTIME != 0 {
+        duration(&req).saturating_sub(duration(&now(clock)?))
+    } else {
+        duration(&req)
+    };
+    std::thread::sleep(wait);
+    Ok(0)
+}
