@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "blinders", version, about = "A user-space kernel sandbox: run Linux programs with their system calls served by the sentry, never by the host kernel")]
+#[command(
+    name = "blinders",
+    version,
+    about = "A user-space kernel sandbox: run Linux programs with their system calls served by the sentry, never by the host kernel"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -34,6 +38,11 @@ pub struct DoArgs {
     #[arg(long, default_value = "blinders")]
     pub hostname: String,
     /// The program and its arguments.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
     pub command: Vec<std::ffi::OsString>,
 }

@@ -238,7 +238,12 @@ fn with_huge_shift(mut out: String, value: u64, shift_name: &str) -> String {
 pub(crate) fn mmap_flags(value: u64) -> String {
     let value = value & 0xffff_ffff;
     let mut out = xval(value & 0xf, MMAP_TYPES, "MAP_???");
-    flags_into(&mut out, value & !0xf & !(0x3f << 26), MMAP_FLAGS, "MAP_???");
+    flags_into(
+        &mut out,
+        value & !0xf & !(0x3f << 26),
+        MMAP_FLAGS,
+        "MAP_???",
+    );
     with_huge_shift(out, value, "MAP_HUGE_SHIFT")
 }
 
@@ -312,7 +317,8 @@ pub(crate) const FADVISE: Xlat = &[
 
 pub(crate) const MLOCKALL: Xlat = &[(1, "MCL_CURRENT"), (2, "MCL_FUTURE"), (4, "MCL_ONFAULT")];
 
-pub(crate) const SIGPROCMASK_HOW: Xlat = &[(0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK")];
+pub(crate) const SIGPROCMASK_HOW: Xlat =
+    &[(0, "SIG_BLOCK"), (1, "SIG_UNBLOCK"), (2, "SIG_SETMASK")];
 
 pub(crate) const WHENCE: Xlat = &[
     (0, "SEEK_SET"),
@@ -826,7 +832,11 @@ pub(crate) fn sockopt_names(level: u64) -> Option<(Xlat, &'static str)> {
 
 pub(crate) const EPOLL_CREATE_FLAGS: Xlat = &[(0o2000000, "EPOLL_CLOEXEC")];
 
-pub(crate) const EPOLL_CTL_OPS: Xlat = &[(1, "EPOLL_CTL_ADD"), (2, "EPOLL_CTL_DEL"), (3, "EPOLL_CTL_MOD")];
+pub(crate) const EPOLL_CTL_OPS: Xlat = &[
+    (1, "EPOLL_CTL_ADD"),
+    (2, "EPOLL_CTL_DEL"),
+    (3, "EPOLL_CTL_MOD"),
+];
 
 pub(crate) const EPOLL_EVENTS: Xlat = &[
     (0x1, "EPOLLIN"),
@@ -937,8 +947,11 @@ pub(crate) const UMOUNT_FLAGS: Xlat = &[
     (8, "UMOUNT_NOFOLLOW"),
 ];
 
-pub(crate) const GETRANDOM_FLAGS: Xlat =
-    &[(1, "GRND_NONBLOCK"), (2, "GRND_RANDOM"), (4, "GRND_INSECURE")];
+pub(crate) const GETRANDOM_FLAGS: Xlat = &[
+    (1, "GRND_NONBLOCK"),
+    (2, "GRND_RANDOM"),
+    (4, "GRND_INSECURE"),
+];
 
 pub(crate) const RENAME_FLAGS: Xlat = &[
     (1, "RENAME_NOREPLACE"),
@@ -973,7 +986,11 @@ pub(crate) const RUSAGE_WHO: Xlat = &[
     (1, "RUSAGE_THREAD"),
 ];
 
-pub(crate) const ITIMERS: Xlat = &[(0, "ITIMER_REAL"), (1, "ITIMER_VIRTUAL"), (2, "ITIMER_PROF")];
+pub(crate) const ITIMERS: Xlat = &[
+    (0, "ITIMER_REAL"),
+    (1, "ITIMER_VIRTUAL"),
+    (2, "ITIMER_PROF"),
+];
 
 pub(crate) const FD_FLAGS: Xlat = &[(1, "FD_CLOEXEC")];
 
@@ -1052,7 +1069,10 @@ mod tests {
         assert_eq!(octal(0o644), "0644");
         assert_eq!(octal(0o4755), "04755");
         assert_eq!(xval(7, WHENCE, "SEEK_???"), "0x7 /* SEEK_??? */");
-        assert_eq!(xval(0, EPOLL_CTL_OPS, "EPOLL_CTL_???"), "0 /* EPOLL_CTL_??? */");
+        assert_eq!(
+            xval(0, EPOLL_CTL_OPS, "EPOLL_CTL_???"),
+            "0 /* EPOLL_CTL_??? */"
+        );
         assert_eq!(flags(0, AT_FLAGS, "AT_???"), "0");
         assert_eq!(flags(0, ACCESS_MODES, "?_OK"), "F_OK");
         assert_eq!(flags(7, ACCESS_MODES, "?_OK"), "R_OK|W_OK|X_OK");
@@ -1101,10 +1121,16 @@ mod tests {
         assert_eq!(flags(0, PROT, "PROT_???"), "PROT_NONE");
         assert_eq!(flags(0x10, PROT, "PROT_???"), "0x10 /* PROT_??? */");
         assert_eq!(memfd_flags(0), "0");
-        assert_eq!(memfd_flags(4 | (21 << 26)), "MFD_HUGETLB|21<<MFD_HUGE_SHIFT");
+        assert_eq!(
+            memfd_flags(4 | (21 << 26)),
+            "MFD_HUGETLB|21<<MFD_HUGE_SHIFT"
+        );
         assert_eq!(socket_type(0x80001), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(socket_type(0x63), "SOCK_RAW|0x60 /* SOCK_??? */");
-        assert_eq!(statx_flags(0x100), "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW");
+        assert_eq!(
+            statx_flags(0x100),
+            "AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW"
+        );
         assert_eq!(statx_flags(0x4000), "AT_STATX_DONT_SYNC");
         assert_eq!(mount_flags(0xc0ed_0001), "MS_MGC_VAL|MS_RDONLY");
         assert_eq!(file_mode(0o100644), "S_IFREG|0644");

@@ -106,7 +106,11 @@ const IOCTLS: &[(u32, &str, IoctlArg)] = &[
     (0x4008_6602, "FS_IOC_SETFLAGS", IoctlArg::Ptr),
     (0x8008_7601, "FS_IOC_GETVERSION", IoctlArg::Ptr),
     (0x4004_9409, "BTRFS_IOC_CLONE or FICLONE", IoctlArg::Hex),
-    (0x4020_940d, "BTRFS_IOC_CLONE_RANGE or FICLONERANGE", IoctlArg::Ptr),
+    (
+        0x4020_940d,
+        "BTRFS_IOC_CLONE_RANGE or FICLONERANGE",
+        IoctlArg::Ptr,
+    ),
     (0x8004_5200, "RNDGETENTCNT", IoctlArg::OutInt),
 ];
 
@@ -150,10 +154,22 @@ mod tests {
         assert_eq!(request_name(0x5413), "TIOCGWINSZ");
         assert_eq!(request_name(0x541b), "FIONREAD");
         assert_eq!(request_name(0x5402), "SNDCTL_TMR_START or TCSETS");
-        assert_eq!(request_name(0x1234_5678), "_IOC(_IOC_NONE, 0x56, 0x78, 0x1234)");
-        assert_eq!(request_name(0x8004_5678), "_IOC(_IOC_READ, 0x56, 0x78, 0x4)");
-        assert_eq!(request_name(0x4004_5678), "_IOC(_IOC_WRITE, 0x56, 0x78, 0x4)");
-        assert_eq!(request_name(0xc004_5678), "_IOC(_IOC_READ|_IOC_WRITE, 0x56, 0x78, 0x4)");
+        assert_eq!(
+            request_name(0x1234_5678),
+            "_IOC(_IOC_NONE, 0x56, 0x78, 0x1234)"
+        );
+        assert_eq!(
+            request_name(0x8004_5678),
+            "_IOC(_IOC_READ, 0x56, 0x78, 0x4)"
+        );
+        assert_eq!(
+            request_name(0x4004_5678),
+            "_IOC(_IOC_WRITE, 0x56, 0x78, 0x4)"
+        );
+        assert_eq!(
+            request_name(0xc004_5678),
+            "_IOC(_IOC_READ|_IOC_WRITE, 0x56, 0x78, 0x4)"
+        );
         assert_eq!(request_name(0x5678), "_IOC(_IOC_NONE, 0x56, 0x78, 0)");
         assert_eq!(request_name(0), "_IOC(_IOC_NONE, 0, 0, 0)");
     }

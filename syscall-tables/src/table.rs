@@ -420,7 +420,14 @@ const fn build() -> [Option<SyscallInfo>; SYSCALL_TABLE_LEN] {
     while index < SYSCALL_TABLE_LEN {
         let n = index as u64;
         match (NAMES[index], signature(n)) {
-            (Some(name), Some((args, ret))) => table[index] = Some(SyscallInfo { nr: n, name, args, ret }),
+            (Some(name), Some((args, ret))) => {
+                table[index] = Some(SyscallInfo {
+                    nr: n,
+                    name,
+                    args,
+                    ret,
+                })
+            }
             (None, None) => {}
             (Some(_), None) => panic!("a syscall has no signature in table.rs"),
             (None, Some(_)) => panic!("table.rs describes an unassigned syscall number"),
@@ -445,7 +452,10 @@ mod tests {
             .flatten()
             .filter(|info| info.args.iter().any(|&kind| kind != Hex))
             .count();
-        assert!(detailed > 300, "only {detailed} syscalls have decoded arguments");
+        assert!(
+            detailed > 300,
+            "only {detailed} syscalls have decoded arguments"
+        );
     }
 
     #[test]
@@ -455,7 +465,9 @@ mod tests {
                 let target = match kind {
                     InBuf { len_arg } | OutBuf { len_arg } | OutBufHex { len_arg } => len_arg,
                     CpuSet { len_arg } | Sockaddr { len_arg } | SockOptVal { len_arg } => len_arg,
-                    InIovec { count_arg } | OutIovec { count_arg } | Pollfds { count_arg } => count_arg,
+                    InIovec { count_arg } | OutIovec { count_arg } | Pollfds { count_arg } => {
+                        count_arg
+                    }
                     _ => continue,
                 };
                 assert!(usize::from(target) < info.args.len(), "{}", info.name);

@@ -73,7 +73,8 @@ fn resolve_command(cmd: &OsStr, cwd: &Path) -> Result<PathBuf, LookupError> {
 }
 
 fn init_logging(path: &Path) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("cannot create debug log {}", path.display()))?;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create debug log {}", path.display()))?;
     tracing_subscriber::fmt()
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
@@ -117,7 +118,10 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
         }
     };
     let config = SandboxConfig {
-        path: path.to_str().context("the command's path is not valid UTF-8")?.to_string(),
+        path: path
+            .to_str()
+            .context("the command's path is not valid UTF-8")?
+            .to_string(),
         argv: opts.command.iter().map(|a| a.as_bytes().to_vec()).collect(),
         envp: std::env::vars_os()
             .map(|(k, v)| {
@@ -127,7 +131,10 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
                 kv
             })
             .collect(),
-        cwd: cwd.to_str().context("the working directory is not valid UTF-8")?.to_string(),
+        cwd: cwd
+            .to_str()
+            .context("the working directory is not valid UTF-8")?
+            .to_string(),
         strace: opts.strace,
         pin_cpu: (!opts.no_pin).then(platform::current_cpu),
         hostname: opts.hostname,

@@ -1,6 +1,6 @@
 //! The sentry's own device files: null, zero, full, random, urandom.
 
-use super::FileOps;
+use super::{FileOps, Statfs};
 use crate::errno::Errno;
 
 /// A character device served by the sentry.
@@ -81,7 +81,21 @@ pub fn fill_random(buf: &mut [u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// The magic number of tmpfs, which /dev is on Linux (devtmpfs reports it).
+const TMPFS_MAGIC: i64 = 0x0102_1994;
+
 impl FileOps for Device {
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        Ok(Statfs {
+            f_type: TMPFS_MAGIC,
+            f_bsize: 4096,
+            f_namelen: 255,
+            f_frsize: 4096,
+            f_flags: (libc::ST_NOSUID | libc::ST_NOEXEC) as i64,
+            ..Statfs::default()
+        })
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         match self {
             Device::Null => Ok(0),

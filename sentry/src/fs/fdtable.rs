@@ -33,7 +33,13 @@ impl FdTable {
 
     /// Installs `file` at the lowest free fd ≥ `min`, below `limit` (RLIMIT_NOFILE): EMFILE
     /// if none, EINVAL if `min` is beyond the limit (as F_DUPFD answers).
-    pub fn install(&mut self, file: Arc<File>, cloexec: bool, min: u32, limit: u64) -> Result<i32, Errno> {
+    pub fn install(
+        &mut self,
+        file: Arc<File>,
+        cloexec: bool,
+        min: u32,
+        limit: u64,
+    ) -> Result<i32, Errno> {
         let limit = limit.min(u64::from(NR_OPEN)) as usize;
         let min = min as usize;
         if min >= limit {

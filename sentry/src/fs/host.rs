@@ -6,7 +6,7 @@ use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
-use super::{FileOps, FileProvider};
+use super::{FileOps, FileProvider, Statfs};
 use crate::errno::Errno;
 use crate::mm::MemoryManager;
 
@@ -49,7 +49,8 @@ impl FileProvider for HostRoot {
             }
         }
         let pass = libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_PATH;
-        let host_flags = (flags & pass) | libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
+        let host_flags =
+            (flags & pass) | libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
         // SAFETY: c is NUL-terminated; open returns a new fd or -1.
         let raw = host(unsafe { libc::open(c.as_ptr(), host_flags) })?;
         // SAFETY: raw is a new fd that nothing else owns.
@@ -92,6 +93,43 @@ impl FileProvider for HostRoot {
         Ok(buf)
     }
 
+    fn statfs(&self, path: &str) -> Result<Statfs, Errno> {
+        let c = cpath(path)?;
+        let mut st = Statfs::default();
+        // SAFETY: c is NUL-terminated; Statfs has the layout of the kernel's struct statfs,
+        // which glibc's statfs fills (sizes asserted equal).
+        host(unsafe { libc::statfs(c.as_ptr(), (&mut st as *mut Statfs).cast()) })?;
+        Ok(read_only(st))
+    }
+
+    fn getxattr(&self, path: &str, name: &str, follow: bool) -> Result<Vec<u8>, Errno> {
+        let (c, n) = (cpath(path)?, cpath(name)?);
+        read_sized(|buf, len| {
+            // SAFETY: c and n are NUL-terminated; buf is writable for len bytes (or null with 0).
+            unsafe {
+                if follow {
+                    libc::getxattr(c.as_ptr(), n.as_ptr(), buf.cast(), len)
+                } else {
+                    libc::lgetxattr(c.as_ptr(), n.as_ptr(), buf.cast(), len)
+                }
+            }
+        })
+    }
+
+    fn listxattr(&self, path: &str, follow: bool) -> Result<Vec<u8>, Errno> {
+        let c = cpath(path)?;
+        read_sized(|buf, len| {
+            // SAFETY: c is NUL-terminated; buf is writable for len bytes (or null with 0).
+            unsafe {
+                if follow {
+                    libc::listxattr(c.as_ptr(), buf.cast(), len)
+                } else {
+                    libc::llistxattr(c.as_ptr(), buf.cast(), len)
+                }
+            }
+        })
+    }
+
     fn access(&self, path: &str, mode: i32) -> Result<(), Errno> {
         let c = cpath(path)?;
         // SAFETY: c is NUL-terminated.
@@ -100,6 +138,29 @@ impl FileProvider for HostRoot {
             return Err(Errno::EROFS);
         }
         Ok(())
+    }
+}
+
+/// The host file system as the sandbox sees it: mounted read-only.
+fn read_only(mut st: Statfs) -> Statfs {
+    st.f_flags |= libc::ST_RDONLY as i64;
+    st
+}
+
+/// Reads a value of unknown size with a host call that answers its size when given none
+/// (getxattr, listxattr), retrying if it grew in between.
+fn read_sized(mut call: impl FnMut(*mut u8, usize) -> isize) -> Result<Vec<u8>, Errno> {
+    loop {
+        let size = len_result(call(std::ptr::null_mut(), 0))?;
+        let mut buf = vec![0u8; size];
+        match len_result(call(buf.as_mut_ptr(), buf.len())) {
+            Ok(n) => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            Err(Errno::ERANGE) => continue,
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -129,8 +190,14 @@ impl HostFile {
         let owned = unsafe { OwnedFd::from_raw_fd(raw) };
         // SAFETY: plain fcntl on our own fd.
         let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
-        let name = ["stdin", "stdout", "stderr"].get(fd as usize).copied().unwrap_or("stdio");
-        Some((HostFile::new(owned, &format!("host:[{name}]")), flags.max(0) as u32))
+        let name = ["stdin", "stdout", "stderr"]
+            .get(fd as usize)
+            .copied()
+            .unwrap_or("stdio");
+        Some((
+            HostFile::new(owned, &format!("host:[{name}]")),
+            flags.max(0) as u32,
+        ))
     }
 
     fn raw(&self) -> RawFd {
@@ -190,14 +257,42 @@ impl FileOps for HostFile {
         host_stat(self.raw(), &CString::default(), libc::AT_EMPTY_PATH)
     }
 
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        let mut st = Statfs::default();
+        // SAFETY: as in HostRoot::statfs.
+        host(unsafe { libc::fstatfs(self.raw(), (&mut st as *mut Statfs).cast()) })?;
+        Ok(read_only(st))
+    }
+
+    fn getxattr(&self, name: &str) -> Result<Vec<u8>, Errno> {
+        let n = cpath(name)?;
+        // SAFETY: n is NUL-terminated; buf is writable for len bytes (or null with 0).
+        read_sized(|buf, len| unsafe { libc::fgetxattr(self.raw(), n.as_ptr(), buf.cast(), len) })
+    }
+
+    fn listxattr(&self) -> Result<Vec<u8>, Errno> {
+        // SAFETY: buf is writable for len bytes (or null with 0).
+        read_sized(|buf, len| unsafe { libc::flistxattr(self.raw(), buf.cast(), len) })
+    }
+
     fn getdents64(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         // SAFETY: buf is writable for its length; getdents64 writes at most that much.
-        let r = unsafe { libc::syscall(libc::SYS_getdents64, self.raw(), buf.as_mut_ptr(), buf.len()) };
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_getdents64,
+                self.raw(),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
         len_result(r as isize)
     }
 
     fn ioctl(&self, mm: &MemoryManager, request: u64, arg: u64) -> Result<u64, Errno> {
-        let &(_, size, copies_in) = TTY_IOCTLS.iter().find(|(r, ..)| *r == request).ok_or(Errno::ENOTTY)?;
+        let &(_, size, copies_in) = TTY_IOCTLS
+            .iter()
+            .find(|(r, ..)| *r == request)
+            .ok_or(Errno::ENOTTY)?;
         let mut buf = [0u8; 64];
         let buf = &mut buf[..size];
         if copies_in {

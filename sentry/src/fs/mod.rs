@@ -44,6 +44,16 @@ pub trait FileOps: Send + Sync {
     }
     /// fstat(2).
     fn stat(&self) -> Result<libc::stat, Errno>;
+    /// fstatfs(2): the file system the file lives on.
+    fn statfs(&self) -> Result<Statfs, Errno>;
+    /// fgetxattr(2): the value of extended attribute `name`.
+    fn getxattr(&self, _name: &str) -> Result<Vec<u8>, Errno> {
+        Err(Errno::ENODATA)
+    }
+    /// flistxattr(2): the attribute names, each NUL-terminated.
+    fn listxattr(&self) -> Result<Vec<u8>, Errno> {
+        Ok(Vec::new())
+    }
     /// getdents64(2): fills `buf` with `linux_dirent64` records.
     fn getdents64(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::ENOTDIR)
@@ -59,6 +69,29 @@ pub trait FileOps: Send + Sync {
     /// The path the file was opened by, for logs and /proc.
     fn path(&self) -> &str;
 }
+
+/// `struct statfs` as the x86_64 kernel fills it (glibc's has the same layout but hides
+/// `f_flags` in its spare words).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub struct Statfs {
+    pub f_type: i64,
+    pub f_bsize: i64,
+    pub f_blocks: u64,
+    pub f_bfree: u64,
+    pub f_bavail: u64,
+    pub f_files: u64,
+    pub f_ffree: u64,
+    pub f_fsid: [i32; 2],
+    pub f_namelen: i64,
+    pub f_frsize: i64,
+    pub f_flags: i64,
+    pub f_spare: [i64; 4],
+}
+
+// SAFETY: integers only, no padding (120 bytes, as the kernel's).
+unsafe impl crate::mm::Pod for Statfs {}
+const _: () = assert!(std::mem::size_of::<Statfs>() == std::mem::size_of::<libc::statfs>());
 
 /// An open file description: the file and its status flags (shared by dup'd fds).
 pub struct File {
@@ -86,7 +119,8 @@ impl File {
     /// Replaces the changeable status flags (F_SETFL).
     pub fn set_flags(&self, flags: u32) {
         let keep = self.flags() & !SETFL_MASK;
-        self.flags.store(keep | (flags & SETFL_MASK), Ordering::Relaxed);
+        self.flags
+            .store(keep | (flags & SETFL_MASK), Ordering::Relaxed);
     }
 
     fn access_mode(&self) -> u32 {
@@ -112,6 +146,12 @@ pub trait FileProvider: Send + Sync {
     fn stat(&self, path: &str, follow: bool) -> Result<libc::stat, Errno>;
     /// readlink(2) of `path`.
     fn readlink(&self, path: &str) -> Result<Vec<u8>, Errno>;
+    /// statfs(2) of `path`.
+    fn statfs(&self, path: &str) -> Result<Statfs, Errno>;
+    /// getxattr(2) (`follow`) or lgetxattr(2).
+    fn getxattr(&self, path: &str, name: &str, follow: bool) -> Result<Vec<u8>, Errno>;
+    /// listxattr(2) (`follow`) or llistxattr(2).
+    fn listxattr(&self, path: &str, follow: bool) -> Result<Vec<u8>, Errno>;
     /// access(2) of `path` with the `R_OK|W_OK|X_OK` bits in `mode`, for the real ids.
     fn access(&self, path: &str, mode: i32) -> Result<(), Errno>;
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::dev::Device;
-use super::{clean, FileOps, FileProvider};
+use super::{clean, FileOps, FileProvider, Statfs};
 use crate::errno::Errno;
 
 /// Where a path leads.
@@ -23,7 +23,10 @@ fn route(path: &str) -> Route {
     if let Some(dev) = Device::from_path(&c) {
         return Route::Device(dev);
     }
-    if matches!(c.as_str(), "/proc/self/exe" | "/proc/thread-self/exe" | "/proc/1/exe") {
+    if matches!(
+        c.as_str(),
+        "/proc/self/exe" | "/proc/thread-self/exe" | "/proc/1/exe"
+    ) {
         return Route::Exe;
     }
     // The mount points themselves may show (ls -l /), nothing below them.
@@ -44,7 +47,13 @@ impl Vfs {
     }
 
     /// Opens `path`; `exe` is the calling task's executable (for `/proc/self/exe`).
-    pub fn open(&self, exe: &str, path: &str, flags: u32, mode: u32) -> Result<Arc<dyn FileOps>, Errno> {
+    pub fn open(
+        &self,
+        exe: &str,
+        path: &str,
+        flags: u32,
+        mode: u32,
+    ) -> Result<Arc<dyn FileOps>, Errno> {
         match route(path) {
             Route::Device(dev) => {
                 if flags & libc::O_DIRECTORY as u32 != 0 {
@@ -83,6 +92,39 @@ impl Vfs {
             Route::Exe => Ok(exe.as_bytes().to_vec()),
             Route::Hidden => Err(Errno::ENOENT),
             Route::Provider => self.provider.readlink(path),
+        }
+    }
+
+    pub fn statfs(&self, exe: &str, path: &str) -> Result<Statfs, Errno> {
+        match route(path) {
+            Route::Device(dev) => dev.statfs(),
+            Route::Exe => self.provider.statfs(exe),
+            Route::Hidden => Err(Errno::ENOENT),
+            Route::Provider => self.provider.statfs(path),
+        }
+    }
+
+    pub fn getxattr(
+        &self,
+        exe: &str,
+        path: &str,
+        name: &str,
+        follow: bool,
+    ) -> Result<Vec<u8>, Errno> {
+        match route(path) {
+            Route::Device(dev) => dev.getxattr(name),
+            Route::Exe => self.provider.getxattr(exe, name, follow),
+            Route::Hidden => Err(Errno::ENOENT),
+            Route::Provider => self.provider.getxattr(path, name, follow),
+        }
+    }
+
+    pub fn listxattr(&self, exe: &str, path: &str, follow: bool) -> Result<Vec<u8>, Errno> {
+        match route(path) {
+            Route::Device(dev) => dev.listxattr(),
+            Route::Exe => self.provider.listxattr(exe, follow),
+            Route::Hidden => Err(Errno::ENOENT),
+            Route::Provider => self.provider.listxattr(path, follow),
         }
     }
 

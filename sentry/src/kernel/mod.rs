@@ -73,6 +73,8 @@ pub struct Kernel {
     pub boot: Instant,
     /// The real ids of the sandbox's user (the caller's).
     pub creds: Credentials,
+    /// The supplementary groups of the sandbox's user (the caller's).
+    pub groups: Vec<u32>,
     /// The sandbox's CPUs, as sched_getaffinity reports them (the host's at start-up).
     pub cpu_mask: Vec<u8>,
     /// Syscall numbers already logged as unimplemented.
@@ -82,7 +84,11 @@ pub struct Kernel {
 impl Kernel {
     /// Logs an unimplemented syscall, once per number.
     pub fn log_unimplemented(&self, nr: u64) {
-        let first = self.unimplemented.lock().unwrap_or_else(|e| e.into_inner()).insert(nr);
+        let first = self
+            .unimplemented
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(nr);
         if first {
             let name = syscall_tables::syscall_name(nr).unwrap_or("?");
             tracing::warn!("unimplemented syscall {name} (#{nr}): ENOSYS");
@@ -100,6 +106,14 @@ fn host_credentials() -> Credentials {
             egid: libc::getegid(),
         }
     }
+}
+
+fn host_groups() -> Vec<u32> {
+    let mut groups = vec![0u32; 65536];
+    // SAFETY: groups holds as many gid_t as we say.
+    let n = unsafe { libc::getgroups(groups.len() as i32, groups.as_mut_ptr()) };
+    groups.truncate(usize::try_from(n).unwrap_or(0));
+    groups
 }
 
 /// The CPUs the sandbox may use: the host process's affinity, in the size Linux's
@@ -124,6 +138,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         boot: Instant::now(),
         creds: host_credentials(),
         cpu_mask: host_cpu_mask(),
+        groups: host_groups(),
         unimplemented: Mutex::new(HashSet::new()),
     });
     if let Some(cpu) = config.pin_cpu {
@@ -140,9 +155,11 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
     if kernel.strace {
         eprintln!("{}", task::format_initial_exec(&args));
     }
-    let loaded = loader::load(&kernel, &config.path, args, &kernel.creds).map_err(|errno| SandboxError::Exec {
-        path: config.path.clone(),
-        errno,
+    let loaded = loader::load(&kernel, &config.path, args, &kernel.creds).map_err(|errno| {
+        SandboxError::Exec {
+            path: config.path.clone(),
+            errno,
+        }
     })?;
     let mut task = Task::new_init(kernel.clone(), loaded, config.cwd);
     Ok(task.run()?)

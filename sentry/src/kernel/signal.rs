@@ -33,8 +33,16 @@ pub enum DefaultAction {
 pub fn default_action(sig: i32) -> DefaultAction {
     use DefaultAction::*;
     match sig {
-        libc::SIGQUIT | libc::SIGILL | libc::SIGTRAP | libc::SIGABRT | libc::SIGBUS | libc::SIGFPE
-        | libc::SIGSEGV | libc::SIGXCPU | libc::SIGXFSZ | libc::SIGSYS => CoreDump,
+        libc::SIGQUIT
+        | libc::SIGILL
+        | libc::SIGTRAP
+        | libc::SIGABRT
+        | libc::SIGBUS
+        | libc::SIGFPE
+        | libc::SIGSEGV
+        | libc::SIGXCPU
+        | libc::SIGXFSZ
+        | libc::SIGSYS => CoreDump,
         libc::SIGCHLD | libc::SIGURG | libc::SIGWINCH => Ignore,
         libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU => Stop,
         libc::SIGCONT => Continue,
@@ -102,7 +110,9 @@ impl SignalState {
         let action = self.action(sig);
         if fault {
             if action.handler > SIG_IGN {
-                tracing::warn!("signal {sig}: handler not run (signal delivery not implemented yet)");
+                tracing::warn!(
+                    "signal {sig}: handler not run (signal delivery not implemented yet)"
+                );
             }
             return Some(sig);
         }
@@ -117,7 +127,9 @@ impl SignalState {
             },
             SIG_IGN => None,
             _ => {
-                tracing::warn!("signal {sig}: handler not run (signal delivery not implemented yet)");
+                tracing::warn!(
+                    "signal {sig}: handler not run (signal delivery not implemented yet)"
+                );
                 None
             }
         }

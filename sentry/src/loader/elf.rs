@@ -45,12 +45,16 @@ fn u16_at(b: &[u8], at: usize) -> Result<u16, Errno> {
 
 fn u32_at(b: &[u8], at: usize) -> Result<u32, Errno> {
     let s = b.get(at..at + 4).ok_or(Errno::ENOEXEC)?;
-    Ok(u32::from_le_bytes(s.try_into().map_err(|_| Errno::ENOEXEC)?))
+    Ok(u32::from_le_bytes(
+        s.try_into().map_err(|_| Errno::ENOEXEC)?,
+    ))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Result<u64, Errno> {
     let s = b.get(at..at + 8).ok_or(Errno::ENOEXEC)?;
-    Ok(u64::from_le_bytes(s.try_into().map_err(|_| Errno::ENOEXEC)?))
+    Ok(u64::from_le_bytes(
+        s.try_into().map_err(|_| Errno::ENOEXEC)?,
+    ))
 }
 
 /// Whether `b` starts with the ELF magic.
@@ -103,7 +107,9 @@ pub fn parse_phdrs(b: &[u8]) -> Result<Vec<ProgramHeader>, Errno> {
                 filesz: u64_at(p, 32)?,
                 memsz: u64_at(p, 40)?,
             };
-            if ph.p_type == PT_LOAD && (ph.filesz > ph.memsz || ph.vaddr.checked_add(ph.memsz).is_none()) {
+            if ph.p_type == PT_LOAD
+                && (ph.filesz > ph.memsz || ph.vaddr.checked_add(ph.memsz).is_none())
+            {
                 return Err(Errno::ENOEXEC);
             }
             Ok(ph)

@@ -86,7 +86,10 @@ fn parse_shebang(head: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), Errno> {
     let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
     let trimmed: &[u8] = {
         let start = line.iter().position(|b| !is_blank(b)).unwrap_or(line.len());
-        let end = line.iter().rposition(|b| !is_blank(b)).map_or(start, |e| e + 1);
+        let end = line
+            .iter()
+            .rposition(|b| !is_blank(b))
+            .map_or(start, |e| e + 1);
         &line[start..end.max(start)]
     };
     if trimmed.is_empty() {
@@ -102,7 +105,12 @@ fn parse_shebang(head: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), Errno> {
 
 /// Loads `args` into a fresh address space. `exe` is the caller's /proc/self/exe (for paths
 /// that name it). Nothing of the caller changes; on error its address space is untouched.
-pub fn load(kernel: &Kernel, exe: &str, mut args: ExecArgs, creds: &Credentials) -> Result<Loaded, Errno> {
+pub fn load(
+    kernel: &Kernel,
+    exe: &str,
+    mut args: ExecArgs,
+    creds: &Credentials,
+) -> Result<Loaded, Errno> {
     let mut depth = 0;
     let (file, head) = loop {
         let file = open_exec(kernel, exe, &args.path)?;
@@ -139,7 +147,9 @@ pub fn load(kernel: &Kernel, exe: &str, mut args: ExecArgs, creds: &Credentials)
     mm.set_brk_start(page_up(main.end).ok_or(Errno::ENOMEM)?);
     let (entry, base) = match &main.interp {
         Some(interp_path) => {
-            let interp_file = kernel.vfs.open(exe, interp_path, libc::O_RDONLY as u32, 0)?;
+            let interp_file = kernel
+                .vfs
+                .open(exe, interp_path, libc::O_RDONLY as u32, 0)?;
             let ihead = read_head(&*interp_file)?;
             let iheader = elf::parse_header(&ihead)?;
             let interp = map_elf(&mut mm, &*interp_file, interp_path, &iheader, 0)?;
@@ -198,7 +208,13 @@ fn prot_of(flags: u32) -> Prot {
 
 /// Maps the PT_LOAD segments of an ELF file. ET_DYN objects go at `dyn_base` if it is free
 /// (0: wherever the top-down search finds room).
-fn map_elf(mm: &mut MemoryManager, file: &dyn FileOps, path: &str, header: &elf::Header, dyn_base: u64) -> Result<Mapped, Errno> {
+fn map_elf(
+    mm: &mut MemoryManager,
+    file: &dyn FileOps,
+    path: &str,
+    header: &elf::Header,
+    dyn_base: u64,
+) -> Result<Mapped, Errno> {
     let mut table = vec![0u8; elf::phdrs_size(header)];
     if file.pread(&mut table, header.phoff)? != table.len() {
         return Err(Errno::ENOEXEC);
@@ -206,7 +222,11 @@ fn map_elf(mm: &mut MemoryManager, file: &dyn FileOps, path: &str, header: &elf:
     let phdrs = elf::parse_phdrs(&table)?;
     let loads: Vec<&ProgramHeader> = phdrs.iter().filter(|p| p.p_type == PT_LOAD).collect();
     let lowest = page_down(loads.iter().map(|p| p.vaddr).min().ok_or(Errno::ENOEXEC)?);
-    let highest = loads.iter().map(|p| p.vaddr + p.memsz).max().ok_or(Errno::ENOEXEC)?;
+    let highest = loads
+        .iter()
+        .map(|p| p.vaddr + p.memsz)
+        .max()
+        .ok_or(Errno::ENOEXEC)?;
     let bias = if header.e_type == elf::ET_DYN {
         let span = page_up(highest - lowest).ok_or(Errno::ENOMEM)?;
         mm.place(span, Placement::Hint(dyn_base))? - lowest
@@ -231,7 +251,12 @@ fn map_elf(mm: &mut MemoryManager, file: &dyn FileOps, path: &str, header: &elf:
             path: path.clone(),
             offset: file_start,
         };
-        mm.map_anon(end - start, prot_of(ph.flags), Placement::Fixed(start), kind)?;
+        mm.map_anon(
+            end - start,
+            prot_of(ph.flags),
+            Placement::Fixed(start),
+            kind,
+        )?;
         mm.fill_from_fd(start, lead + ph.filesz, fd, file_start)?;
     }
     let phdr = match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
@@ -272,7 +297,10 @@ mod tests {
 
     #[test]
     fn shebang_lines_split_like_linux() {
-        assert_eq!(parse_shebang(b"#!/bin/sh\necho").unwrap(), (b"/bin/sh".to_vec(), None));
+        assert_eq!(
+            parse_shebang(b"#!/bin/sh\necho").unwrap(),
+            (b"/bin/sh".to_vec(), None)
+        );
         assert_eq!(
             parse_shebang(b"#! /usr/bin/env  python3 -u \n").unwrap(),
             (b"/usr/bin/env".to_vec(), Some(b"python3 -u".to_vec()))

@@ -31,7 +31,10 @@ pub fn page_up(x: u64) -> Option<u64> {
 pub enum VmaKind {
     Anon,
     /// A private copy of a file's pages.
-    File { path: Arc<str>, offset: u64 },
+    File {
+        path: Arc<str>,
+        offset: u64,
+    },
     Heap,
     Stack,
 }
@@ -143,7 +146,10 @@ impl MemoryManager {
     }
 
     fn overlaps(&self, start: u64, end: u64) -> bool {
-        self.vmas.range(..end).next_back().is_some_and(|(_, v)| v.end > start)
+        self.vmas
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, v)| v.end > start)
     }
 
     /// Finds a free range of `len` bytes, top-down from `below` to `above`.
@@ -163,7 +169,8 @@ impl MemoryManager {
 
     /// Chooses the address of a new mapping of `len` (page-aligned) bytes.
     pub fn place(&mut self, len: u64, placement: Placement) -> Result<u64, Errno> {
-        let fits = |a: u64| a >= APP_MIN_ADDR && a.checked_add(len).is_some_and(|e| e <= APP_MAX_ADDR);
+        let fits =
+            |a: u64| a >= APP_MIN_ADDR && a.checked_add(len).is_some_and(|e| e <= APP_MAX_ADDR);
         match placement {
             Placement::Fixed(addr) => {
                 if !fits(addr) {
@@ -189,7 +196,9 @@ impl MemoryManager {
                     .or_else(|| self.find_free(len, layout::MMAP_BASE, APP_MAX_ADDR))
                     .ok_or(Errno::ENOMEM)
             }
-            Placement::Below2G => self.find_free(len, 0x4000_0000, 0x8000_0000).ok_or(Errno::ENOMEM),
+            Placement::Below2G => self
+                .find_free(len, 0x4000_0000, 0x8000_0000)
+                .ok_or(Errno::ENOMEM),
         }
     }
 
@@ -218,7 +227,9 @@ impl MemoryManager {
 
     /// Inserts `vma` (whose range must be free) and maps it in the stub.
     fn insert(&mut self, vma: Vma) -> Result<(), Errno> {
-        let r = self.stub.map(vma.start, vma.len(), vma.prot, vma.mem_offset);
+        let r = self
+            .stub
+            .map(vma.start, vma.len(), vma.prot, vma.mem_offset);
         if let Err(e) = r {
             self.mem.free(vma.mem_offset, vma.len());
             return Err(host_failure(e));
@@ -231,7 +242,8 @@ impl MemoryManager {
     /// fills read-only segments.
     pub fn fill(&self, addr: u64, data: &[u8]) -> Result<(), Errno> {
         self.copy_pieces(addr, data.len() as u64, Prot::NONE, |mem, off, pos, n| {
-            mem.write(off, &data[pos..pos + n]).map_err(|_| Errno::EFAULT)
+            mem.write(off, &data[pos..pos + n])
+                .map_err(|_| Errno::EFAULT)
         })
     }
 
@@ -272,7 +284,12 @@ impl MemoryManager {
                 return Err(Errno::EFAULT);
             }
             let n = vma.end.min(end) - cur;
-            f(&self.mem, vma.mem_offset + (cur - vma.start), (cur - addr) as usize, n as usize)?;
+            f(
+                &self.mem,
+                vma.mem_offset + (cur - vma.start),
+                (cur - addr) as usize,
+                n as usize,
+            )?;
             cur += n;
         }
         Ok(())
@@ -287,14 +304,16 @@ impl MemoryManager {
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
         let len = buf.len() as u64;
         self.copy_pieces(addr, len, Prot::READ, |mem, off, pos, n| {
-            mem.read(off, &mut buf[pos..pos + n]).map_err(|_| Errno::EFAULT)
+            mem.read(off, &mut buf[pos..pos + n])
+                .map_err(|_| Errno::EFAULT)
         })
     }
 
     /// Copies `buf` to app memory at `addr`; EFAULT unless all of it is mapped writable.
     pub fn write(&self, addr: u64, buf: &[u8]) -> Result<(), Errno> {
         self.copy_pieces(addr, buf.len() as u64, Prot::WRITE, |mem, off, pos, n| {
-            mem.write(off, &buf[pos..pos + n]).map_err(|_| Errno::EFAULT)
+            mem.write(off, &buf[pos..pos + n])
+                .map_err(|_| Errno::EFAULT)
         })
     }
 
@@ -310,7 +329,11 @@ impl MemoryManager {
             let n = ((vma.end - cur) as usize).min(max - out.len());
             let at = out.len();
             out.resize(at + n, 0);
-            if self.mem.read(vma.mem_offset + (cur - vma.start), &mut out[at..]).is_err() {
+            if self
+                .mem
+                .read(vma.mem_offset + (cur - vma.start), &mut out[at..])
+                .is_err()
+            {
                 out.truncate(at);
                 break;
             }
@@ -331,7 +354,9 @@ impl MemoryManager {
             .collect();
         let mut inside = Vec::with_capacity(hit.len());
         for s in hit.into_iter().rev() {
-            let Some(vma) = self.vmas.remove(&s) else { continue };
+            let Some(vma) = self.vmas.remove(&s) else {
+                continue;
+            };
             if vma.start < start {
                 self.vmas.insert(vma.start, vma.slice(vma.start, start));
             }
@@ -363,7 +388,9 @@ impl MemoryManager {
             vma.prot = prot;
             self.vmas.insert(vma.start, vma);
         }
-        self.stub.protect(start, end - start, prot).map_err(host_failure)
+        self.stub
+            .protect(start, end - start, prot)
+            .map_err(host_failure)
     }
 
     /// ENOMEM unless every page of `[start, end)` is mapped.
@@ -458,7 +485,11 @@ impl MemoryManager {
         };
         let new_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
         let at_vma_end = self.find(old_end - 1).is_some_and(|v| v.end == old_end);
-        if fixed.is_none() && at_vma_end && new_end <= APP_MAX_ADDR && !self.overlaps(old_end, new_end) {
+        if fixed.is_none()
+            && at_vma_end
+            && new_end <= APP_MAX_ADDR
+            && !self.overlaps(old_end, new_end)
+        {
             let extra = grow(old_end, new_len - old_len, &self.mem)?;
             self.insert(extra)?;
             return Ok(old);

@@ -18,9 +18,25 @@ macro_rules! pod {
     )* };
 }
 pod!(
-    u8, u16, u32, u64, i32, i64, usize,
-    libc::timespec, libc::timeval, libc::stat, libc::statx, libc::utsname, libc::rlimit,
-    libc::winsize, libc::termios2, libc::iovec, libc::tms, libc::rusage,
+    u8,
+    u16,
+    u32,
+    u64,
+    i32,
+    i64,
+    usize,
+    libc::timespec,
+    libc::timeval,
+    libc::stat,
+    libc::statx,
+    libc::utsname,
+    libc::rlimit,
+    libc::winsize,
+    libc::termios2,
+    libc::iovec,
+    libc::tms,
+    libc::rusage,
+    libc::sysinfo,
 );
 // SAFETY: arrays of Pod are Pod.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}

@@ -42,8 +42,15 @@ pub fn sys_futex(task: &mut Task, a: &SyscallArgs) -> SysResult {
             let mut wait = Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
             if cmd == FUTEX_WAIT_BITSET {
                 // An absolute time on CLOCK_MONOTONIC, or CLOCK_REALTIME when asked.
-                let clock = if op & FUTEX_CLOCK_REALTIME != 0 { libc::CLOCK_REALTIME } else { libc::CLOCK_MONOTONIC };
-                let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+                let clock = if op & FUTEX_CLOCK_REALTIME != 0 {
+                    libc::CLOCK_REALTIME
+                } else {
+                    libc::CLOCK_MONOTONIC
+                };
+                let mut now = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
                 // SAFETY: now is a valid out-pointer.
                 unsafe { libc::clock_gettime(clock, &mut now) };
                 wait = wait.saturating_sub(Duration::new(now.tv_sec as u64, now.tv_nsec as u32));

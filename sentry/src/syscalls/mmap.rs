@@ -34,7 +34,7 @@ const MAP_KNOWN: u64 = (libc::MAP_SHARED
     | (0x3f << 26); // the huge page size bits
 
 fn is_aligned(addr: u64) -> bool {
-    addr % PAGE_SIZE == 0
+    addr.is_multiple_of(PAGE_SIZE)
 }
 
 /// The protection bits mmap and mprotect accept; PROT_SEM and the GROWS bits are accepted and
@@ -60,7 +60,9 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
         MAP_SHARED_VALIDATE => {}
         _ => return Err(Errno::EINVAL),
     }
-    let len = page_up(len).filter(|&l| l <= APP_MAX_ADDR).ok_or(Errno::ENOMEM)?;
+    let len = page_up(len)
+        .filter(|&l| l <= APP_MAX_ADDR)
+        .ok_or(Errno::ENOMEM)?;
     let placement = if flags & libc::MAP_FIXED as u64 != 0 {
         if !is_aligned(addr) {
             return Err(Errno::EINVAL);
@@ -136,7 +138,9 @@ pub fn sys_mprotect(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if len == 0 {
         return Ok(0);
     }
-    let end = page_up(len).and_then(|l| addr.checked_add(l)).ok_or(Errno::ENOMEM)?;
+    let end = page_up(len)
+        .and_then(|l| addr.checked_add(l))
+        .ok_or(Errno::ENOMEM)?;
     task.mm.protect(addr, end, prot)?;
     Ok(0)
 }
@@ -150,7 +154,8 @@ const MREMAP_FIXED: u64 = 2;
 const MREMAP_DONTUNMAP: u64 = 4;
 
 pub fn sys_mremap(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let (old, old_len, new_len, flags, new_addr) = (a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4));
+    let (old, old_len, new_len, flags, new_addr) =
+        (a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4));
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 || !is_aligned(old) {
         return Err(Errno::EINVAL);
     }
@@ -175,7 +180,8 @@ pub fn sys_mremap(task: &mut Task, a: &SyscallArgs) -> SysResult {
     } else {
         None
     };
-    task.mm.remap(old, old_len, new_len, flags & MREMAP_MAYMOVE != 0, fixed)
+    task.mm
+        .remap(old, old_len, new_len, flags & MREMAP_MAYMOVE != 0, fixed)
 }
 
 pub fn sys_madvise(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -183,7 +189,10 @@ pub fn sys_madvise(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if !is_aligned(addr) {
         return Err(Errno::EINVAL);
     }
-    let discards = matches!(advice, libc::MADV_DONTNEED | libc::MADV_FREE | libc::MADV_REMOVE);
+    let discards = matches!(
+        advice,
+        libc::MADV_DONTNEED | libc::MADV_FREE | libc::MADV_REMOVE
+    );
     let known = discards
         || matches!(
             advice,
@@ -210,7 +219,9 @@ pub fn sys_madvise(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if len == 0 {
         return Ok(0);
     }
-    let end = page_up(len).and_then(|l| addr.checked_add(l)).ok_or(Errno::EINVAL)?;
+    let end = page_up(len)
+        .and_then(|l| addr.checked_add(l))
+        .ok_or(Errno::EINVAL)?;
     if discards {
         task.mm.discard(addr, end)?;
     } else {

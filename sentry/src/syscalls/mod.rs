@@ -9,6 +9,7 @@ mod futex;
 mod mmap;
 mod read_write;
 mod signal;
+mod stat;
 mod sys;
 mod table;
 mod task;
@@ -57,9 +58,15 @@ pub fn dispatch(task: &mut Task) {
         raw: task.regs.syscall_args(),
     };
     let entry = table::lookup(nr);
-    let _span = tracing::debug_span!("syscall", tid = task.tid, name = syscall_tables::syscall_name(nr).unwrap_or("?")).entered();
+    let _span = tracing::debug_span!(
+        "syscall",
+        tid = task.tid,
+        name = syscall_tables::syscall_name(nr).unwrap_or("?")
+    )
+    .entered();
     // execve replaces the memory its arguments live in: format its line before it runs.
-    let strace_pre = (task.kernel.strace && is_exec(nr)).then(|| format_strace(task, nr, &args, None));
+    let strace_pre =
+        (task.kernel.strace && is_exec(nr)).then(|| format_strace(task, nr, &args, None));
     let result = match entry {
         Some(entry) => (entry.handler)(task, &args),
         None => {
@@ -108,7 +115,11 @@ fn format_return(rax: u64) -> String {
     let v = rax as i64;
     if (-4095..0).contains(&v) {
         let e = Errno((-v) as i32);
-        format!(" = -1 {} ({})", e.name(), syscall_tables::errno_message(e.0))
+        format!(
+            " = -1 {} ({})",
+            e.name(),
+            syscall_tables::errno_message(e.0)
+        )
     } else {
         format!(" = {v}")
     }

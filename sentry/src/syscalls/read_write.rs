@@ -34,7 +34,12 @@ fn writable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
 
 /// Reads into the app's `[addr, addr + len)` with `read_fn`, checking first that the whole
 /// buffer is writable (so no input is consumed for a bad buffer).
-fn read_into(task: &Task, addr: u64, len: u64, mut read_fn: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>) -> SysResult {
+fn read_into(
+    task: &Task,
+    addr: u64,
+    len: u64,
+    mut read_fn: impl FnMut(&mut [u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
     let len = len.min(MAX_RW_COUNT);
     task.mm.check_access(addr, len, Prot::WRITE)?;
     let mut buf = vec![0u8; (len as usize).min(CHUNK)];
@@ -57,7 +62,12 @@ fn read_into(task: &Task, addr: u64, len: u64, mut read_fn: impl FnMut(&mut [u8]
 }
 
 /// Writes the app's `[addr, addr + len)` with `write_fn`; EPIPE raises SIGPIPE.
-fn write_from(task: &mut Task, addr: u64, len: u64, mut write_fn: impl FnMut(&[u8], u64) -> Result<usize, Errno>) -> SysResult {
+fn write_from(
+    task: &mut Task,
+    addr: u64,
+    len: u64,
+    mut write_fn: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
     let len = len.min(MAX_RW_COUNT);
     task.mm.check_access(addr, len, Prot::READ)?;
     let mut buf = vec![0u8; (len as usize).min(CHUNK)];
@@ -99,13 +109,17 @@ fn offset_arg(a: &SyscallArgs, i: usize) -> Result<u64, Errno> {
 pub fn sys_pread64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = readable_file(task, a.int(0))?;
     let offset = offset_arg(a, 3)?;
-    read_into(task, a.u64(1), a.u64(2), |buf, done| file.ops.pread(buf, offset + done))
+    read_into(task, a.u64(1), a.u64(2), |buf, done| {
+        file.ops.pread(buf, offset + done)
+    })
 }
 
 pub fn sys_pwrite64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = writable_file(task, a.int(0))?;
     let offset = offset_arg(a, 3)?;
-    write_from(task, a.u64(1), a.u64(2), |buf, done| file.ops.pwrite(buf, offset + done))
+    write_from(task, a.u64(1), a.u64(2), |buf, done| {
+        file.ops.pwrite(buf, offset + done)
+    })
 }
 
 /// Reads an iovec array: EINVAL for a bad count or a total length past `ssize_t`.
@@ -117,7 +131,10 @@ fn read_iovecs(task: &Task, addr: u64, count: i32) -> Result<Vec<(u64, u64)>, Er
     let raw: Vec<[u64; 2]> = task.mm.read_vals(addr, count as usize)?;
     let mut total: u64 = 0;
     for [_, len] in &raw {
-        total = total.checked_add(*len).filter(|&t| t <= i64::MAX as u64).ok_or(Errno::EINVAL)?;
+        total = total
+            .checked_add(*len)
+            .filter(|&t| t <= i64::MAX as u64)
+            .ok_or(Errno::EINVAL)?;
     }
     Ok(raw.into_iter().map(|[base, len]| (base, len)).collect())
 }

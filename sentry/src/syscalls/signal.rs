@@ -3,8 +3,8 @@
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::signal::StackT;
-use crate::kernel::{SigAction, Task};
 use crate::kernel::signal::{NSIG, UNBLOCKABLE};
+use crate::kernel::{SigAction, Task};
 
 /// The size of the kernel's sigset_t on x86_64.
 const SIGSET_SIZE: u64 = 8;
@@ -25,7 +25,11 @@ pub fn sys_rt_sigaction(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if act != 0 && (sig == libc::SIGKILL || sig == libc::SIGSTOP) {
         return Err(Errno::EINVAL);
     }
-    let new = if act != 0 { Some(task.mm.read_val::<SigAction>(act)?) } else { None };
+    let new = if act != 0 {
+        Some(task.mm.read_val::<SigAction>(act)?)
+    } else {
+        None
+    };
     if oact != 0 {
         task.mm.write_val(oact, &task.signals.action(sig))?;
     }
@@ -68,7 +72,11 @@ const MINSIGSTKSZ: u64 = 2048;
 
 pub fn sys_sigaltstack(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let (ss, old) = (a.u64(0), a.u64(1));
-    let new = if ss != 0 { Some(task.mm.read_val::<StackT>(ss)?) } else { None };
+    let new = if ss != 0 {
+        Some(task.mm.read_val::<StackT>(ss)?)
+    } else {
+        None
+    };
     if old != 0 {
         let mut cur = task.signals.altstack;
         if cur.size == 0 {

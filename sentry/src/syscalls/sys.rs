@@ -30,13 +30,40 @@ pub fn sys_uname(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
+pub fn sys_sysinfo(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    // Memory figures are the host's (the sandbox has no memory limit of its own yet); the
+    // uptime and process count are the sandbox's.
+    // SAFETY: an all-zero sysinfo is valid; sysinfo fills it.
+    let mut host: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: host is a valid out-pointer.
+    if unsafe { libc::sysinfo(&mut host) } != 0 {
+        return Err(Errno::last_host());
+    }
+    // SAFETY: an all-zero sysinfo is valid.
+    let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+    info.uptime = task.kernel.boot.elapsed().as_secs() as libc::c_long;
+    info.totalram = host.totalram;
+    info.freeram = host.freeram;
+    info.sharedram = host.sharedram;
+    info.bufferram = host.bufferram;
+    info.totalswap = host.totalswap;
+    info.freeswap = host.freeswap;
+    info.procs = 1;
+    info.mem_unit = host.mem_unit;
+    task.mm.write_val(a.u64(0), &info)?;
+    Ok(0)
+}
+
 /// getrandom returns at most this much per call (Linux: INT_MAX >> 6... rounded as 32 MiB - 1).
 const GETRANDOM_MAX: u64 = (1 << 25) - 1;
 
 pub fn sys_getrandom(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let (addr, len, flags) = (a.u64(0), a.u64(1), a.uint(2));
     let known = libc::GRND_NONBLOCK | libc::GRND_RANDOM | libc::GRND_INSECURE;
-    if flags & !known != 0 || flags & (libc::GRND_RANDOM | libc::GRND_INSECURE) == (libc::GRND_RANDOM | libc::GRND_INSECURE) {
+    if flags & !known != 0
+        || flags & (libc::GRND_RANDOM | libc::GRND_INSECURE)
+            == (libc::GRND_RANDOM | libc::GRND_INSECURE)
+    {
         return Err(Errno::EINVAL);
     }
     let len = len.min(GETRANDOM_MAX);

@@ -2,7 +2,7 @@
 
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
-use super::{fs, futex, mmap, read_write, signal, sys, task, time, Handler};
+use super::{fs, futex, mmap, read_write, signal, stat, sys, task, time, Handler};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,17 +44,25 @@ table! {
     OPEN => fs::sys_open, FILES_RO;
     OPENAT => fs::sys_openat, FILES_RO;
     CLOSE => fs::sys_close, Full;
-    STAT => fs::sys_stat, Full;
-    LSTAT => fs::sys_lstat, Full;
-    FSTAT => fs::sys_fstat, Full;
-    NEWFSTATAT => fs::sys_newfstatat, Full;
-    STATX => fs::sys_statx, Partial("no birth time");
+    STAT => stat::sys_stat, Full;
+    LSTAT => stat::sys_lstat, Full;
+    FSTAT => stat::sys_fstat, Full;
+    NEWFSTATAT => stat::sys_newfstatat, Full;
+    STATX => stat::sys_statx, Partial("no birth time");
+    STATFS => stat::sys_statfs, Full;
+    FSTATFS => stat::sys_fstatfs, Full;
+    GETXATTR => stat::sys_getxattr, FILES_RO;
+    LGETXATTR => stat::sys_lgetxattr, FILES_RO;
+    FGETXATTR => stat::sys_fgetxattr, FILES_RO;
+    LISTXATTR => stat::sys_listxattr, FILES_RO;
+    LLISTXATTR => stat::sys_llistxattr, FILES_RO;
+    FLISTXATTR => stat::sys_flistxattr, FILES_RO;
     GETDENTS64 => fs::sys_getdents64, Full;
-    READLINK => fs::sys_readlink, Full;
-    READLINKAT => fs::sys_readlinkat, Full;
-    ACCESS => fs::sys_access, Full;
-    FACCESSAT => fs::sys_faccessat, Full;
-    FACCESSAT2 => fs::sys_faccessat2, Full;
+    READLINK => stat::sys_readlink, Full;
+    READLINKAT => stat::sys_readlinkat, Full;
+    ACCESS => stat::sys_access, Full;
+    FACCESSAT => stat::sys_faccessat, Full;
+    FACCESSAT2 => stat::sys_faccessat2, Full;
     GETCWD => fs::sys_getcwd, Full;
     CHDIR => fs::sys_chdir, Full;
     FCHDIR => fs::sys_fchdir, Full;
@@ -84,6 +92,8 @@ table! {
     GETEUID => task::sys_geteuid, Full;
     GETGID => task::sys_getgid, Full;
     GETEGID => task::sys_getegid, Full;
+    GETGROUPS => task::sys_getgroups, Full;
+    SYSINFO => sys::sys_sysinfo, Full;
     PRLIMIT64 => task::sys_prlimit64, Full;
     GETRLIMIT => task::sys_getrlimit, Full;
     SETRLIMIT => task::sys_setrlimit, Full;
@@ -125,7 +135,9 @@ pub fn support_markdown() -> String {
     );
     let (mut full, mut partial, mut none) = (0, 0, 0);
     for n in 0..SYSCALL_TABLE_LEN as u64 {
-        let Some(name) = syscall_name(n) else { continue };
+        let Some(name) = syscall_name(n) else {
+            continue;
+        };
         let (level, note) = match lookup(n).map(|e| e.support) {
             Some(Full) => {
                 full += 1;
@@ -142,7 +154,9 @@ pub fn support_markdown() -> String {
         };
         out.push_str(&format!("| {n} | {name} | {level} | {note} |\n"));
     }
-    out.push_str(&format!("\n{full} full, {partial} partial, {none} unimplemented.\n"));
+    out.push_str(&format!(
+        "\n{full} full, {partial} partial, {none} unimplemented.\n"
+    ));
     out
 }
 
@@ -154,7 +168,10 @@ mod tests {
     fn every_entry_has_a_name() {
         for n in 0..SYSCALL_TABLE_LEN as u64 {
             if lookup(n).is_some() {
-                assert!(syscall_name(n).is_some(), "syscall {n} implemented but unnamed");
+                assert!(
+                    syscall_name(n).is_some(),
+                    "syscall {n} implemented but unnamed"
+                );
             }
         }
     }
@@ -168,6 +185,9 @@ mod tests {
             std::fs::write(path, &want).unwrap();
         }
         let have = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(have == want, "docs/syscalls.md is stale: run BLINDERS_UPDATE_DOCS=1 cargo test -p sentry");
+        assert!(
+            have == want,
+            "docs/syscalls.md is stale: run BLINDERS_UPDATE_DOCS=1 cargo test -p sentry"
+        );
     }
 }

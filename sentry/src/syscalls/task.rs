@@ -32,11 +32,19 @@ fn read_string_array(task: &Task, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
     }
     let mut total = 0usize;
     for i in 0u64.. {
-        let ptr: u64 = task.mm.read_val(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
+        let ptr: u64 = task
+            .mm
+            .read_val(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
         if ptr == 0 {
             break;
         }
-        let s = task.mm.read_cstr(ptr, MAX_ARG_STRLEN).map_err(|e| if e == Errno::ENAMETOOLONG { Errno::E2BIG } else { e })?;
+        let s = task.mm.read_cstr(ptr, MAX_ARG_STRLEN).map_err(|e| {
+            if e == Errno::ENAMETOOLONG {
+                Errno::E2BIG
+            } else {
+                e
+            }
+        })?;
         total += s.len() + 1 + 8;
         if total > (crate::mm::layout::STACK_SIZE / 4) as usize {
             return Err(Errno::E2BIG);
@@ -46,7 +54,14 @@ fn read_string_array(task: &Task, addr: u64) -> Result<Vec<Vec<u8>>, Errno> {
     Ok(out)
 }
 
-fn do_execve(task: &mut Task, dirfd: i32, path_addr: u64, argv: u64, envp: u64, flags: i32) -> SysResult {
+fn do_execve(
+    task: &mut Task,
+    dirfd: i32,
+    path_addr: u64,
+    argv: u64,
+    envp: u64,
+    flags: i32,
+) -> SysResult {
     if flags & !(libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -106,6 +121,20 @@ pub fn sys_getgid(task: &mut Task, _: &SyscallArgs) -> SysResult {
 
 pub fn sys_getegid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     Ok(u64::from(task.kernel.creds.egid))
+}
+
+pub fn sys_getgroups(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let groups = &task.kernel.groups;
+    let size = usize::try_from(a.int(0)).map_err(|_| Errno::EINVAL)?;
+    if size == 0 {
+        return Ok(groups.len() as u64);
+    }
+    if size < groups.len() {
+        return Err(Errno::EINVAL);
+    }
+    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
+    task.mm.write(a.u64(1), &bytes)?;
+    Ok(groups.len() as u64)
 }
 
 pub fn sys_arch_prctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -171,7 +200,11 @@ pub fn sys_prlimit64(task: &mut Task, a: &SyscallArgs) -> SysResult {
         return Err(Errno::ESRCH);
     }
     let i = rlimit_index(a.uint(1))?;
-    let new = if a.u64(2) != 0 { Some(task.mm.read_val::<libc::rlimit>(a.u64(2))?) } else { None };
+    let new = if a.u64(2) != 0 {
+        Some(task.mm.read_val::<libc::rlimit>(a.u64(2))?)
+    } else {
+        None
+    };
     if a.u64(3) != 0 {
         task.mm.write_val(a.u64(3), &task.rlimits[i])?;
     }
@@ -202,7 +235,7 @@ pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let len = a.u64(1) as usize;
     let mask = &task.kernel.cpu_mask;
     // As Linux: the buffer must be whole longs and hold nr_cpu_ids bits.
-    if len % 8 != 0 || len < mask.len() {
+    if !len.is_multiple_of(8) || len < mask.len() {
         return Err(Errno::EINVAL);
     }
     task.mm.write(a.u64(2), mask)?;

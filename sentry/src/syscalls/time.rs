@@ -22,7 +22,11 @@ fn host_clock(task: &mut Task, id: i32) -> Result<libc::clockid_t, Errno> {
         // clock is (~pid << 3) | CPUCLOCK_SCHED (and | CPUCLOCK_PERTHREAD for a thread).
         libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => {
             let pid = task.host_pid();
-            let thread = if id == libc::CLOCK_THREAD_CPUTIME_ID { 4 } else { 0 };
+            let thread = if id == libc::CLOCK_THREAD_CPUTIME_ID {
+                4
+            } else {
+                0
+            };
             Ok((!pid << 3) | 2 | thread)
         }
         _ => Err(Errno::EINVAL),
@@ -30,7 +34,10 @@ fn host_clock(task: &mut Task, id: i32) -> Result<libc::clockid_t, Errno> {
 }
 
 fn now(clock: libc::clockid_t) -> Result<libc::timespec, Errno> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out-pointer.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
         return Err(Errno::last_host());
@@ -47,7 +54,10 @@ pub fn sys_clock_gettime(task: &mut Task, a: &SyscallArgs) -> SysResult {
 pub fn sys_clock_getres(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let clock = host_clock(task, a.int(0))?;
     if a.u64(1) != 0 {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
         // SAFETY: ts is a valid out-pointer.
         if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
             return Err(Errno::last_host());
@@ -104,7 +114,9 @@ pub fn sys_clock_nanosleep(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let (id, flags) = (a.int(0), a.int(1));
     let clock = match id {
         libc::CLOCK_REALTIME | libc::CLOCK_MONOTONIC | libc::CLOCK_BOOTTIME | libc::CLOCK_TAI => id,
-        libc::CLOCK_PROCESS_CPUTIME_ID => crate::errno!(EINVAL, "sleeping on a CPU clock is not supported yet"),
+        libc::CLOCK_PROCESS_CPUTIME_ID => {
+            crate::errno!(EINVAL, "sleeping on a CPU clock is not supported yet")
+        }
         libc::CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL),
         _ => return Err(Errno::EINVAL),
     };

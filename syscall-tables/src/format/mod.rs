@@ -117,7 +117,11 @@ pub fn format_syscall_aligned(
     mem: &dyn Fn(u64, usize) -> Option<Vec<u8>>,
 ) -> String {
     let (call, result) = format_parts(nr, args, ret, mem);
-    format!("{:<width$}= {result}", call + " ", width = STRACE_ALIGN_COLUMN)
+    format!(
+        "{:<width$}= {result}",
+        call + " ",
+        width = STRACE_ALIGN_COLUMN
+    )
 }
 
 /// The call (`name(args)`) and the result (after `= `).
@@ -126,11 +130,17 @@ fn format_parts(nr: u64, args: &[u64; 6], ret: Option<i64>, mem: Mem<'_>) -> (St
     match syscall_info(nr) {
         Some(info) => {
             let shown = format_args(&ctx, info);
-            (format!("{}({})", info.name, shown.join(", ")), format_ret(&ctx, info.ret))
+            (
+                format!("{}({})", info.name, shown.join(", ")),
+                format_ret(&ctx, info.ret),
+            )
         }
         None => {
             let shown: Vec<String> = args.iter().map(|&a| hex(a)).collect();
-            (format!("syscall_{nr:#x}({})", shown.join(", ")), format_ret(&ctx, RetKind::Int))
+            (
+                format!("syscall_{nr:#x}({})", shown.join(", ")),
+                format_ret(&ctx, RetKind::Int),
+            )
         }
     }
 }
@@ -316,7 +326,11 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
 
 impl Ctx<'_> {
     /// A structure the app passed in: decoded if readable, else its address.
-    pub(crate) fn input(&self, address: u64, decode: impl Fn(&Self, u64) -> Option<String>) -> String {
+    pub(crate) fn input(
+        &self,
+        address: u64,
+        decode: impl Fn(&Self, u64) -> Option<String>,
+    ) -> String {
         if address == 0 {
             return addr(address);
         }
@@ -324,7 +338,11 @@ impl Ctx<'_> {
     }
 
     /// A structure the kernel fills: decoded only if the call succeeded.
-    pub(crate) fn out(&self, address: u64, decode: impl Fn(&Self, u64) -> Option<String>) -> String {
+    pub(crate) fn out(
+        &self,
+        address: u64,
+        decode: impl Fn(&Self, u64) -> Option<String>,
+    ) -> String {
         if self.success().is_none() {
             return addr(address);
         }

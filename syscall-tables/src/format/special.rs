@@ -132,7 +132,13 @@ fn futex_op_name(op: u32) -> Option<String> {
 
 /// The encoded operation of FUTEX_WAKE_OP: `FUTEX_OP_SET<<28|0<<12|FUTEX_OP_CMP_GT<<24|0x1`.
 fn futex_wake_op(val3: u32) -> String {
-    const OPS: [&str; 5] = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
+    const OPS: [&str; 5] = [
+        "FUTEX_OP_SET",
+        "FUTEX_OP_ADD",
+        "FUTEX_OP_OR",
+        "FUTEX_OP_ANDN",
+        "FUTEX_OP_XOR",
+    ];
     const CMPS: [&str; 6] = [
         "FUTEX_OP_CMP_EQ",
         "FUTEX_OP_CMP_NE",
@@ -228,7 +234,9 @@ pub(super) fn arch_prctl(ctx: &Ctx<'_>) -> Vec<String> {
     match code {
         0x1011 => {}
         0x1003 | 0x1004 | 0x1021 | 0x1022 | 0x1024 | 0x4001 | 0x4003 | 0x5005 => {
-            shown.push(ctx.out(arg, |ctx, a| ctx.read_u64(a).map(|v| format!("[{}]", hex(v)))));
+            shown.push(ctx.out(arg, |ctx, a| {
+                ctx.read_u64(a).map(|v| format!("[{}]", hex(v)))
+            }));
         }
         _ => shown.push(hex(arg)),
     }
@@ -351,7 +359,10 @@ fn capability(value: u64) -> String {
     usize::try_from(value)
         .ok()
         .and_then(|i| CAPABILITIES.get(i))
-        .map_or_else(|| format!("{} /* CAP_??? */", hex(value)), |s| s.to_string())
+        .map_or_else(
+            || format!("{} /* CAP_??? */", hex(value)),
+            |s| s.to_string(),
+        )
 }
 
 /// prctl(option, ...): the arguments each option uses, decoded where strace decodes them.
@@ -359,7 +370,8 @@ pub(super) fn prctl(ctx: &Ctx<'_>) -> Vec<String> {
     let a = ctx.args;
     let option = u64::from(low32(a[0]));
     let mut shown = vec![xval(option, PRCTL_OPTIONS, "PR_???")];
-    let out_int = |address: u64| ctx.out(address, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]")));
+    let out_int =
+        |address: u64| ctx.out(address, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]")));
     match option {
         // Options without arguments.
         3 | 7 | 13 | 21 | 27 | 30 | 31 | 32 | 34 | 46 | 51 | 56 | 58 | 61 | 64 | 66 | 68 => {}
@@ -383,7 +395,9 @@ pub(super) fn prctl(ctx: &Ctx<'_>) -> Vec<String> {
             other => shown.push(format!("{} /* SECCOMP_MODE_??? */", hex(other))),
         },
         23 | 24 => shown.push(capability(a[1])),
-        40 => shown.push(ctx.out(a[1], |ctx, a| ctx.read_u64(a).map(|v| format!("[{}]", hex(v))))),
+        40 => shown.push(ctx.out(a[1], |ctx, a| {
+            ctx.read_u64(a).map(|v| format!("[{}]", hex(v)))
+        })),
         47 => {
             let sub = match a[1] {
                 1 => "PR_CAP_AMBIENT_IS_SET".to_string(),
@@ -392,7 +406,11 @@ pub(super) fn prctl(ctx: &Ctx<'_>) -> Vec<String> {
                 4 => "PR_CAP_AMBIENT_CLEAR_ALL".to_string(),
                 other => format!("{} /* PR_CAP_AMBIENT_??? */", hex(other)),
             };
-            let cap = if matches!(a[1], 1..=3) { capability(a[2]) } else { a[2].to_string() };
+            let cap = if matches!(a[1], 1..=3) {
+                capability(a[2])
+            } else {
+                a[2].to_string()
+            };
             shown.extend([sub, cap, a[3].to_string(), a[4].to_string()]);
         }
         0x5356_4d41 => {
@@ -400,7 +418,12 @@ pub(super) fn prctl(ctx: &Ctx<'_>) -> Vec<String> {
                 0 => "PR_SET_VMA_ANON_NAME".to_string(),
                 other => format!("{} /* PR_SET_VMA_??? */", hex(other)),
             };
-            shown.extend([sub, hex(a[2]), a[3].to_string(), ctx.c_string(a[4], MAX_STRLEN)]);
+            shown.extend([
+                sub,
+                hex(a[2]),
+                a[3].to_string(),
+                ctx.c_string(a[4], MAX_STRLEN),
+            ]);
         }
         38 | 39 | 41 | 42 => shown.extend(a[1..5].iter().map(u64::to_string)),
         _ => shown.extend(a[1..5].iter().map(|&v| hex(v))),
@@ -466,7 +489,12 @@ pub(super) fn clone3_args(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     if flags & 0xffff_ffff != 0 || flags == 0 {
         flag_names = flags::flags(flags & 0xffff_ffff, flags::CLONE_FLAGS, "CLONE_???");
     }
-    flags::flags_into(&mut flag_names, flags & !0xffff_ffff, flags::CLONE3_FLAGS, "CLONE_???");
+    flags::flags_into(
+        &mut flag_names,
+        flags & !0xffff_ffff,
+        flags::CLONE3_FLAGS,
+        "CLONE_???",
+    );
     let mut items = vec![format!("flags={flag_names}")];
     if flags & CLONE_PIDFD != 0 {
         items.push(format!("pidfd={}", addr(field(1))));
@@ -478,14 +506,21 @@ pub(super) fn clone3_args(ctx: &Ctx<'_>, address: u64) -> Option<String> {
         items.push(format!("parent_tid={}", addr(field(3))));
     }
     let exit_signal = field(4);
-    items.push(format!("exit_signal={}", signal_or_number(int(exit_signal))));
+    items.push(format!(
+        "exit_signal={}",
+        signal_or_number(int(exit_signal))
+    ));
     items.push(format!("stack={}", hex(field(5))));
     items.push(format!("stack_size={}", hex(field(6))));
     if flags & CLONE_SETTLS != 0 {
         items.push(format!("tls={}", hex(field(7))));
     }
     if field(9) != 0 {
-        items.push(format!("set_tid={}, set_tid_size={}", addr(field(8)), field(9)));
+        items.push(format!(
+            "set_tid={}, set_tid_size={}",
+            addr(field(8)),
+            field(9)
+        ));
     }
     if flags & CLONE_INTO_CGROUP != 0 {
         items.push(format!("cgroup={}", field(10)));
@@ -561,7 +596,11 @@ pub(super) fn annotate_ret(ctx: &Ctx<'_>, ret: i64) -> Option<String> {
                 let names = flags(ret as u64, flags::FD_FLAGS, "FD_???");
                 Some(format!("{} (flags {names})", hex(ret as u64)))
             }
-            3 => Some(format!("{} (flags {})", hex(ret as u64), flags::open_flags(ret as u64))),
+            3 => Some(format!(
+                "{} (flags {})",
+                hex(ret as u64),
+                flags::open_flags(ret as u64)
+            )),
             _ => None,
         },
         nr::POLL | nr::PPOLL if ret == 0 => Some("0 (Timeout)".to_string()),
@@ -573,7 +612,10 @@ pub(super) fn annotate_ret(ctx: &Ctx<'_>, ret: i64) -> Option<String> {
         nr::SELECT | nr::PSELECT6 => {
             let mut parts = Vec::new();
             for (name, set) in [("in", a[1]), ("out", a[2]), ("except", a[3])] {
-                if let Some(fds) = (set != 0).then(|| structs::fd_set(ctx, set, a[0])).flatten() {
+                if let Some(fds) = (set != 0)
+                    .then(|| structs::fd_set(ctx, set, a[0]))
+                    .flatten()
+                {
                     if fds != "[]" {
                         parts.push(format!("{name} {fds}"));
                     }

@@ -163,9 +163,15 @@ mod tests {
     #[test]
     fn escapes_like_strace() {
         assert_eq!(quote(b"hello\n", false), r#""hello\n""#);
-        assert_eq!(quote(b"\t\\\"\x7f\x01\x80\xff ", false), r#""\t\\\"\177\1\200\377 ""#);
         assert_eq!(
-            quote(b"\x7fELF\x02\x01\x01\x03\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10t\x02\0", false),
+            quote(b"\t\\\"\x7f\x01\x80\xff ", false),
+            r#""\t\\\"\177\1\200\377 ""#
+        );
+        assert_eq!(
+            quote(
+                b"\x7fELF\x02\x01\x01\x03\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0\x10t\x02\0",
+                false
+            ),
             r#""\177ELF\2\1\1\3\0\0\0\0\0\0\0\0\3\0>\0\1\0\0\0\20t\2\0""#
         );
         // Before an octal digit, escapes take all three digits so they stay unambiguous.

@@ -4,7 +4,7 @@
 use super::strings::{addr, quote, MAX_STRLEN};
 use super::{int, Ctx};
 use crate::flags::{self, flags, hex, xval};
-use crate::signals::{sigset as sigset_names, signal_name};
+use crate::signals::{signal_name, sigset as sigset_names};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Little-endian fields of a structure read in one piece.
@@ -49,7 +49,10 @@ pub(crate) fn stat(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     } else {
         format!("st_size={}", f.i64(48))
     };
-    Some(format!("{{st_mode={}, {detail}, ...}}", flags::file_mode(mode)))
+    Some(format!(
+        "{{st_mode={}, {detail}, ...}}",
+        flags::file_mode(mode)
+    ))
 }
 
 /// `struct statx`: `{stx_mask=STATX_BASIC_STATS, stx_attributes=0, stx_mode=..., stx_size=..., ...}`.
@@ -121,7 +124,7 @@ pub(crate) fn sigaction(ctx: &Ctx<'_>, address: u64) -> Option<String> {
 fn rlim(value: u64) -> String {
     if value == u64::MAX {
         "RLIM64_INFINITY".to_string()
-    } else if value > 1024 && value % 1024 == 0 {
+    } else if value > 1024 && value & 1023 == 0 {
         format!("{}*1024", value / 1024)
     } else {
         value.to_string()
@@ -131,7 +134,11 @@ fn rlim(value: u64) -> String {
 /// `struct rlimit`: `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
 pub(crate) fn rlimit(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     let f = Fields::read(ctx, address, 16)?;
-    Some(format!("{{rlim_cur={}, rlim_max={}}}", rlim(f.u64(0)), rlim(f.u64(8))))
+    Some(format!(
+        "{{rlim_cur={}, rlim_max={}}}",
+        rlim(f.u64(0)),
+        rlim(f.u64(8))
+    ))
 }
 
 /// Two `int`s: `[3, 4]`.
@@ -148,12 +155,21 @@ pub(crate) fn utsname(ctx: &Ctx<'_>, address: u64) -> Option<String> {
         let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
         quote(&raw[..end], false)
     };
-    Some(format!("{{sysname={}, nodename={}, ...}}", field(0), field(1)))
+    Some(format!(
+        "{{sysname={}, nodename={}, ...}}",
+        field(0),
+        field(1)
+    ))
 }
 
 /// An iovec array: `[{iov_base="hello", iov_len=5}, ...]`. With `filled`, the kernel wrote that
 /// many bytes across the buffers in order (readv) and only those are shown.
-pub(crate) fn iovecs(ctx: &Ctx<'_>, address: u64, count: u64, filled: Option<u64>) -> Option<String> {
+pub(crate) fn iovecs(
+    ctx: &Ctx<'_>,
+    address: u64,
+    count: u64,
+    filled: Option<u64>,
+) -> Option<String> {
     let mut left = filled;
     let mut items = Vec::new();
     for i in 0..count {
@@ -307,9 +323,16 @@ pub(crate) fn wait_status(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     } else if low == 0 {
         format!("WIFEXITED(s) && WEXITSTATUS(s) == {}", (status >> 8) & 0xff)
     } else if low == 0x7f {
-        format!("WIFSTOPPED(s) && WSTOPSIG(s) == {}", sig((status >> 8) & 0xff))
+        format!(
+            "WIFSTOPPED(s) && WSTOPSIG(s) == {}",
+            sig((status >> 8) & 0xff)
+        )
     } else {
-        let core = if status & 0x80 != 0 { " && WCOREDUMP(s)" } else { "" };
+        let core = if status & 0x80 != 0 {
+            " && WCOREDUMP(s)"
+        } else {
+            ""
+        };
         format!("WIFSIGNALED(s) && WTERMSIG(s) == {}{core}", sig(low))
     };
     text = format!("{{{text}}}");
@@ -333,7 +356,10 @@ pub(crate) fn wait_status(ctx: &Ctx<'_>, address: u64) -> Option<String> {
 
 /// A getdents buffer with `len` bytes filled: `0x55... /* 9 entries */`.
 pub(crate) fn dirents(ctx: &Ctx<'_>, address: u64, len: u64) -> String {
-    let Some(bytes) = usize::try_from(len).ok().and_then(|len| ctx.read(address, len)) else {
+    let Some(bytes) = usize::try_from(len)
+        .ok()
+        .and_then(|len| ctx.read(address, len))
+    else {
         return addr(address);
     };
     let mut count = 0;
