@@ -14,6 +14,8 @@ use crate::args::DoArgs;
 /// Exit codes for failures before the program runs, as shells report them.
 const EXIT_NOT_FOUND: i32 = 127;
 const EXIT_NOT_EXECUTABLE: i32 = 126;
+/// A bad command line.
+const EXIT_USAGE: i32 = 2;
 /// A failure of blinders itself (as container engines use 125).
 const EXIT_INTERNAL: i32 = 125;
 
@@ -110,6 +112,15 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
     let Some((cmd, _)) = opts.command.split_first() else {
         anyhow::bail!("no command given");
     };
+    // clap takes an unknown flag before the command as the command itself; a command that
+    // starts with '-' must come after `--`.
+    if cmd.as_bytes().starts_with(b"-") && !std::env::args_os().any(|a| a == "--") {
+        eprintln!(
+            "blinders: unexpected argument '{}' (put the command after `--` if it starts with '-')",
+            cmd.to_string_lossy()
+        );
+        return Ok(EXIT_USAGE);
+    }
     let path = match resolve_command(cmd, &cwd) {
         Ok(p) => p,
         Err(e) => {
