@@ -2,141 +2,138 @@
 
 /// `(name, glibc message)` indexed by errno; `None` for numbers Linux does not use.
 pub(crate) static ERRNOS: [Option<(&str, &str)>; 134] = [
-    None,                                                                 // 0
-    Some(("EPERM", "Operation not permitted")),                           // 1
-    Some(("ENOENT", "No such file or directory")),                        // 2
-    Some(("ESRCH", "No such process")),                                   // 3
-    Some(("EINTR", "Interrupted system call")),                           // 4
-    Some(("EIO", "Input/output error")),                                  // 5
-    Some(("ENXIO", "No such device or address")),                         // 6
-    Some(("E2BIG", "Argument list too long")),                            // 7
-    Some(("ENOEXEC", "Exec format error")),                               // 8
-    Some(("EBADF", "Bad file descriptor")),                               // 9
-    Some(("ECHILD", "No child processes")),                               // 10
-    Some(("EAGAIN", "Resource temporarily unavailable")),                 // 11
-    Some(("ENOMEM", "Cannot allocate memory")),                           // 12
-    Some(("EACCES", "Permission denied")),                                // 13
-    Some(("EFAULT", "Bad address")),                                      // 14
-    Some(("ENOTBLK", "Block device required")),                           // 15
-    Some(("EBUSY", "Device or resource busy")),                           // 16
-    Some(("EEXIST", "File exists")),                                      // 17
-    Some(("EXDEV", "Invalid cross-device link")),                         // 18
-    Some(("ENODEV", "No such device")),                                   // 19
-    Some(("ENOTDIR", "Not a directory")),                                 // 20
-    Some(("EISDIR", "Is a directory")),                                   // 21
-    Some(("EINVAL", "Invalid argument")),                                 // 22
-    Some(("ENFILE", "Too many open files in system")),                    // 23
-    Some(("EMFILE", "Too many open files")),                              // 24
-    Some(("ENOTTY", "Inappropriate ioctl for device")),                   // 25
-    Some(("ETXTBSY", "Text file busy")),                                  // 26
-    Some(("EFBIG", "File too large")),                                    // 27
-    Some(("ENOSPC", "No space left on device")),                          // 28
-    Some(("ESPIPE", "Illegal seek")),                                     // 29
-    Some(("EROFS", "Read-only file system")),                             // 30
-    Some(("EMLINK", "Too many links")),                                   // 31
-    Some(("EPIPE", "Broken pipe")),                                       // 32
-    Some(("EDOM", "Numerical argument out of domain")),                   // 33
-    Some(("ERANGE", "Numerical result out of range")),                    // 34
-    Some(("EDEADLK", "Resource deadlock avoided")),                       // 35
-    Some(("ENAMETOOLONG", "File name too long")),                         // 36
-    Some(("ENOLCK", "No locks available")),                               // 37
-    Some(("ENOSYS", "Function not implemented")),                         // 38
-    Some(("ENOTEMPTY", "Directory not empty")),                           // 39
-    Some(("ELOOP", "Too many levels of symbolic links")),                 // 40
-    None,                                                                 // 41
-    Some(("ENOMSG", "No message of desired type")),                       // 42
-    Some(("EIDRM", "Identifier removed")),                                // 43
-    Some(("ECHRNG", "Channel number out of range")),                      // 44
-    Some(("EL2NSYNC", "Level 2 not synchronized")),                       // 45
-    Some(("EL3HLT", "Level 3 halted")),                                   // 46
-    Some(("EL3RST", "Level 3 reset")),                                    // 47
-    Some(("ELNRNG", "Link number out of range")),                         // 48
-    Some(("EUNATCH", "Protocol driver not attached")),                    // 49
-    Some(("ENOCSI", "No CSI structure available")),                       // 50
-    Some(("EL2HLT", "Level 2 halted")),                                   // 51
-    Some(("EBADE", "Invalid exchange")),                                  // 52
-    Some(("EBADR", "Invalid request descriptor")),                        // 53
-    Some(("EXFULL", "Exchange full")),                                    // 54
-    Some(("ENOANO", "No anode")),                                         // 55
-    Some(("EBADRQC", "Invalid request code")),                            // 56
-    Some(("EBADSLT", "Invalid slot")),                                    // 57
-    None,                                                                 // 58
-    Some(("EBFONT", "Bad font file format")),                             // 59
-    Some(("ENOSTR", "Device not a stream")),                              // 60
-    Some(("ENODATA", "No data available")),                               // 61
-    Some(("ETIME", "Timer expired")),                                     // 62
-    Some(("ENOSR", "Out of streams resources")),                          // 63
-    Some(("ENONET", "Machine is not on the network")),                    // 64
-    Some(("ENOPKG", "Package not installed")),                            // 65
-    Some(("EREMOTE", "Object is remote")),                                // 66
-    Some(("ENOLINK", "Link has been severed")),                           // 67
-    Some(("EADV", "Advertise error")),                                    // 68
-    Some(("ESRMNT", "Srmount error")),                                    // 69
-    Some(("ECOMM", "Communication error on send")),                       // 70
-    Some(("EPROTO", "Protocol error")),                                   // 71
-    Some(("EMULTIHOP", "Multihop attempted")),                            // 72
-    Some(("EDOTDOT", "RFS specific error")),                              // 73
-    Some(("EBADMSG", "Bad message")),                                     // 74
-    Some(("EOVERFLOW", "Value too large for defined data type")),         // 75
-    Some(("ENOTUNIQ", "Name not unique on network")),                     // 76
-    Some(("EBADFD", "File descriptor in bad state")),                     // 77
-    Some(("EREMCHG", "Remote address changed")),                          // 78
-    Some(("ELIBACC", "Can not access a needed shared library")),          // 79
-    Some(("ELIBBAD", "Accessing a corrupted shared library")),            // 80
-    Some(("ELIBSCN", ".lib section in a.out corrupted")),                 // 81
+    None, // 0
+    Some(("EPERM", "Operation not permitted")), // 1
+    Some(("ENOENT", "No such file or directory")), // 2
+    Some(("ESRCH", "No such process")), // 3
+    Some(("EINTR", "Interrupted system call")), // 4
+    Some(("EIO", "Input/output error")), // 5
+    Some(("ENXIO", "No such device or address")), // 6
+    Some(("E2BIG", "Argument list too long")), // 7
+    Some(("ENOEXEC", "Exec format error")), // 8
+    Some(("EBADF", "Bad file descriptor")), // 9
+    Some(("ECHILD", "No child processes")), // 10
+    Some(("EAGAIN", "Resource temporarily unavailable")), // 11
+    Some(("ENOMEM", "Cannot allocate memory")), // 12
+    Some(("EACCES", "Permission denied")), // 13
+    Some(("EFAULT", "Bad address")), // 14
+    Some(("ENOTBLK", "Block device required")), // 15
+    Some(("EBUSY", "Device or resource busy")), // 16
+    Some(("EEXIST", "File exists")), // 17
+    Some(("EXDEV", "Invalid cross-device link")), // 18
+    Some(("ENODEV", "No such device")), // 19
+    Some(("ENOTDIR", "Not a directory")), // 20
+    Some(("EISDIR", "Is a directory")), // 21
+    Some(("EINVAL", "Invalid argument")), // 22
+    Some(("ENFILE", "Too many open files in system")), // 23
+    Some(("EMFILE", "Too many open files")), // 24
+    Some(("ENOTTY", "Inappropriate ioctl for device")), // 25
+    Some(("ETXTBSY", "Text file busy")), // 26
+    Some(("EFBIG", "File too large")), // 27
+    Some(("ENOSPC", "No space left on device")), // 28
+    Some(("ESPIPE", "Illegal seek")), // 29
+    Some(("EROFS", "Read-only file system")), // 30
+    Some(("EMLINK", "Too many links")), // 31
+    Some(("EPIPE", "Broken pipe")), // 32
+    Some(("EDOM", "Numerical argument out of domain")), // 33
+    Some(("ERANGE", "Numerical result out of range")), // 34
+    Some(("EDEADLK", "Resource deadlock avoided")), // 35
+    Some(("ENAMETOOLONG", "File name too long")), // 36
+    Some(("ENOLCK", "No locks available")), // 37
+    Some(("ENOSYS", "Function not implemented")), // 38
+    Some(("ENOTEMPTY", "Directory not empty")), // 39
+    Some(("ELOOP", "Too many levels of symbolic links")), // 40
+    None, // 41
+    Some(("ENOMSG", "No message of desired type")), // 42
+    Some(("EIDRM", "Identifier removed")), // 43
+    Some(("ECHRNG", "Channel number out of range")), // 44
+    Some(("EL2NSYNC", "Level 2 not synchronized")), // 45
+    Some(("EL3HLT", "Level 3 halted")), // 46
+    Some(("EL3RST", "Level 3 reset")), // 47
+    Some(("ELNRNG", "Link number out of range")), // 48
+    Some(("EUNATCH", "Protocol driver not attached")), // 49
+    Some(("ENOCSI", "No CSI structure available")), // 50
+    Some(("EL2HLT", "Level 2 halted")), // 51
+    Some(("EBADE", "Invalid exchange")), // 52
+    Some(("EBADR", "Invalid request descriptor")), // 53
+    Some(("EXFULL", "Exchange full")), // 54
+    Some(("ENOANO", "No anode")), // 55
+    Some(("EBADRQC", "Invalid request code")), // 56
+    Some(("EBADSLT", "Invalid slot")), // 57
+    None, // 58
+    Some(("EBFONT", "Bad font file format")), // 59
+    Some(("ENOSTR", "Device not a stream")), // 60
+    Some(("ENODATA", "No data available")), // 61
+    Some(("ETIME", "Timer expired")), // 62
+    Some(("ENOSR", "Out of streams resources")), // 63
+    Some(("ENONET", "Machine is not on the network")), // 64
+    Some(("ENOPKG", "Package not installed")), // 65
+    Some(("EREMOTE", "Object is remote")), // 66
+    Some(("ENOLINK", "Link has been severed")), // 67
+    Some(("EADV", "Advertise error")), // 68
+    Some(("ESRMNT", "Srmount error")), // 69
+    Some(("ECOMM", "Communication error on send")), // 70
+    Some(("EPROTO", "Protocol error")), // 71
+    Some(("EMULTIHOP", "Multihop attempted")), // 72
+    Some(("EDOTDOT", "RFS specific error")), // 73
+    Some(("EBADMSG", "Bad message")), // 74
+    Some(("EOVERFLOW", "Value too large for defined data type")), // 75
+    Some(("ENOTUNIQ", "Name not unique on network")), // 76
+    Some(("EBADFD", "File descriptor in bad state")), // 77
+    Some(("EREMCHG", "Remote address changed")), // 78
+    Some(("ELIBACC", "Can not access a needed shared library")), // 79
+    Some(("ELIBBAD", "Accessing a corrupted shared library")), // 80
+    Some(("ELIBSCN", ".lib section in a.out corrupted")), // 81
     Some(("ELIBMAX", "Attempting to link in too many shared libraries")), // 82
-    Some(("ELIBEXEC", "Cannot exec a shared library directly")),          // 83
-    Some((
-        "EILSEQ",
-        "Invalid or incomplete multibyte or wide character",
-    )), // 84
-    Some(("ERESTART", "Interrupted system call should be restarted")),    // 85
-    Some(("ESTRPIPE", "Streams pipe error")),                             // 86
-    Some(("EUSERS", "Too many users")),                                   // 87
-    Some(("ENOTSOCK", "Socket operation on non-socket")),                 // 88
-    Some(("EDESTADDRREQ", "Destination address required")),               // 89
-    Some(("EMSGSIZE", "Message too long")),                               // 90
-    Some(("EPROTOTYPE", "Protocol wrong type for socket")),               // 91
-    Some(("ENOPROTOOPT", "Protocol not available")),                      // 92
-    Some(("EPROTONOSUPPORT", "Protocol not supported")),                  // 93
-    Some(("ESOCKTNOSUPPORT", "Socket type not supported")),               // 94
-    Some(("EOPNOTSUPP", "Operation not supported")),                      // 95
-    Some(("EPFNOSUPPORT", "Protocol family not supported")),              // 96
-    Some(("EAFNOSUPPORT", "Address family not supported by protocol")),   // 97
-    Some(("EADDRINUSE", "Address already in use")),                       // 98
-    Some(("EADDRNOTAVAIL", "Cannot assign requested address")),           // 99
-    Some(("ENETDOWN", "Network is down")),                                // 100
-    Some(("ENETUNREACH", "Network is unreachable")),                      // 101
-    Some(("ENETRESET", "Network dropped connection on reset")),           // 102
-    Some(("ECONNABORTED", "Software caused connection abort")),           // 103
-    Some(("ECONNRESET", "Connection reset by peer")),                     // 104
-    Some(("ENOBUFS", "No buffer space available")),                       // 105
-    Some(("EISCONN", "Transport endpoint is already connected")),         // 106
-    Some(("ENOTCONN", "Transport endpoint is not connected")),            // 107
+    Some(("ELIBEXEC", "Cannot exec a shared library directly")), // 83
+    Some(("EILSEQ", "Invalid or incomplete multibyte or wide character")), // 84
+    Some(("ERESTART", "Interrupted system call should be restarted")), // 85
+    Some(("ESTRPIPE", "Streams pipe error")), // 86
+    Some(("EUSERS", "Too many users")), // 87
+    Some(("ENOTSOCK", "Socket operation on non-socket")), // 88
+    Some(("EDESTADDRREQ", "Destination address required")), // 89
+    Some(("EMSGSIZE", "Message too long")), // 90
+    Some(("EPROTOTYPE", "Protocol wrong type for socket")), // 91
+    Some(("ENOPROTOOPT", "Protocol not available")), // 92
+    Some(("EPROTONOSUPPORT", "Protocol not supported")), // 93
+    Some(("ESOCKTNOSUPPORT", "Socket type not supported")), // 94
+    Some(("EOPNOTSUPP", "Operation not supported")), // 95
+    Some(("EPFNOSUPPORT", "Protocol family not supported")), // 96
+    Some(("EAFNOSUPPORT", "Address family not supported by protocol")), // 97
+    Some(("EADDRINUSE", "Address already in use")), // 98
+    Some(("EADDRNOTAVAIL", "Cannot assign requested address")), // 99
+    Some(("ENETDOWN", "Network is down")), // 100
+    Some(("ENETUNREACH", "Network is unreachable")), // 101
+    Some(("ENETRESET", "Network dropped connection on reset")), // 102
+    Some(("ECONNABORTED", "Software caused connection abort")), // 103
+    Some(("ECONNRESET", "Connection reset by peer")), // 104
+    Some(("ENOBUFS", "No buffer space available")), // 105
+    Some(("EISCONN", "Transport endpoint is already connected")), // 106
+    Some(("ENOTCONN", "Transport endpoint is not connected")), // 107
     Some(("ESHUTDOWN", "Cannot send after transport endpoint shutdown")), // 108
-    Some(("ETOOMANYREFS", "Too many references: cannot splice")),         // 109
-    Some(("ETIMEDOUT", "Connection timed out")),                          // 110
-    Some(("ECONNREFUSED", "Connection refused")),                         // 111
-    Some(("EHOSTDOWN", "Host is down")),                                  // 112
-    Some(("EHOSTUNREACH", "No route to host")),                           // 113
-    Some(("EALREADY", "Operation already in progress")),                  // 114
-    Some(("EINPROGRESS", "Operation now in progress")),                   // 115
-    Some(("ESTALE", "Stale file handle")),                                // 116
-    Some(("EUCLEAN", "Structure needs cleaning")),                        // 117
-    Some(("ENOTNAM", "Not a XENIX named type file")),                     // 118
-    Some(("ENAVAIL", "No XENIX semaphores available")),                   // 119
-    Some(("EISNAM", "Is a named type file")),                             // 120
-    Some(("EREMOTEIO", "Remote I/O error")),                              // 121
-    Some(("EDQUOT", "Disk quota exceeded")),                              // 122
-    Some(("ENOMEDIUM", "No medium found")),                               // 123
-    Some(("EMEDIUMTYPE", "Wrong medium type")),                           // 124
-    Some(("ECANCELED", "Operation canceled")),                            // 125
-    Some(("ENOKEY", "Required key not available")),                       // 126
-    Some(("EKEYEXPIRED", "Key has expired")),                             // 127
-    Some(("EKEYREVOKED", "Key has been revoked")),                        // 128
-    Some(("EKEYREJECTED", "Key was rejected by service")),                // 129
-    Some(("EOWNERDEAD", "Owner died")),                                   // 130
-    Some(("ENOTRECOVERABLE", "State not recoverable")),                   // 131
-    Some(("ERFKILL", "Operation not possible due to RF-kill")),           // 132
-    Some(("EHWPOISON", "Memory page has hardware error")),                // 133
+    Some(("ETOOMANYREFS", "Too many references: cannot splice")), // 109
+    Some(("ETIMEDOUT", "Connection timed out")), // 110
+    Some(("ECONNREFUSED", "Connection refused")), // 111
+    Some(("EHOSTDOWN", "Host is down")), // 112
+    Some(("EHOSTUNREACH", "No route to host")), // 113
+    Some(("EALREADY", "Operation already in progress")), // 114
+    Some(("EINPROGRESS", "Operation now in progress")), // 115
+    Some(("ESTALE", "Stale file handle")), // 116
+    Some(("EUCLEAN", "Structure needs cleaning")), // 117
+    Some(("ENOTNAM", "Not a XENIX named type file")), // 118
+    Some(("ENAVAIL", "No XENIX semaphores available")), // 119
+    Some(("EISNAM", "Is a named type file")), // 120
+    Some(("EREMOTEIO", "Remote I/O error")), // 121
+    Some(("EDQUOT", "Disk quota exceeded")), // 122
+    Some(("ENOMEDIUM", "No medium found")), // 123
+    Some(("EMEDIUMTYPE", "Wrong medium type")), // 124
+    Some(("ECANCELED", "Operation canceled")), // 125
+    Some(("ENOKEY", "Required key not available")), // 126
+    Some(("EKEYEXPIRED", "Key has expired")), // 127
+    Some(("EKEYREVOKED", "Key has been revoked")), // 128
+    Some(("EKEYREJECTED", "Key was rejected by service")), // 129
+    Some(("EOWNERDEAD", "Owner died")), // 130
+    Some(("ENOTRECOVERABLE", "State not recoverable")), // 131
+    Some(("ERFKILL", "Operation not possible due to RF-kill")), // 132
+    Some(("EHWPOISON", "Memory page has hardware error")), // 133
 ];

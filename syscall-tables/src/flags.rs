@@ -486,11 +486,9 @@ pub(crate) const SOCK_FLAGS: Xlat = &[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOC
 pub(crate) fn socket_type(value: u64) -> String {
     let value = value & 0xffff_ffff;
     match lookup(value & 0xf, SOCKET_TYPES) {
-        Some(name) => {
-            let mut out = name.to_string();
-            flags_into(&mut out, value & !0xf, SOCK_FLAGS, "SOCK_???");
-            out
-        }
+        // The flags are printed on their own, so unknown bits get their own comment.
+        Some(name) if value & !0xf == 0 => name.to_string(),
+        Some(name) => format!("{name}|{}", flags(value & !0xf, SOCK_FLAGS, "SOCK_???")),
         None => flags(value, SOCK_FLAGS, "SOCK_???"),
     }
 }

@@ -512,6 +512,24 @@ pub fn run_command(mut cmd: Command, opts: &RunOpts, what: &str) -> Output {
     cmd.stderr(Stdio::piped());
     // Its own process group, so that the watchdog can kill it with everything it started.
     cmd.process_group(0);
+    // Only fds 0-2 reach the program. The test process may hold inheritable fds of its own
+    // (cargo's jobserver pipe, for one), which a native run would otherwise see and a sandbox
+    // rightly would not, and programs print fd numbers.
+    // SAFETY: the closure runs in the child between fork and exec; it makes one system call,
+    // which is async-signal-safe, and touches no memory. CLOSE_RANGE_CLOEXEC only marks the
+    // fds, so std's own exec-error pipe (already close-on-exec) keeps working.
+    unsafe {
+        cmd.pre_exec(|| {
+            const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+            libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                CLOSE_RANGE_CLOEXEC,
+            );
+            Ok(())
+        });
+    }
     let shown = format!("{cmd:?}");
     let mut child = cmd
         .spawn()
@@ -812,6 +830,25 @@ mod tests {
         let out = run_native(&["/bin/sh", "-c", "kill -SEGV $$"], &RunOpts::new());
         assert_eq!(out.status, Status::Signaled(11));
         assert_eq!(out.code(), 139);
+    }
+
+    #[test]
+    fn runs_see_only_the_standard_fds() {
+        // Even with an inheritable fd open in the test process.
+        let (r, w) = {
+            let mut fds = [0; 2];
+            // SAFETY: pipe(2) writes two ints into the array we pass.
+            assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+            (fds[0], fds[1])
+        };
+        // ls opens the directory itself: fd 3.
+        let out = run_native(&["/bin/ls", "/proc/self/fd"], &RunOpts::new());
+        // SAFETY: closing the two fds pipe(2) just gave us.
+        unsafe {
+            libc::close(r);
+            libc::close(w);
+        }
+        assert_eq!(out.stdout_str(), "0\n1\n2\n3\n", "{}", out.describe());
     }
 
     #[test]
