@@ -1026,6 +1026,55 @@ pub(crate) const SA_FLAGS: Xlat = &[
 ];
 pub(crate) const SA_RESTORER: u64 = 0x0400_0000;
 
+pub(crate) const STATFS_FLAGS: Xlat = &[
+    (0x20, "ST_VALID"),
+    (0x1, "ST_RDONLY"),
+    (0x2, "ST_NOSUID"),
+    (0x4, "ST_NODEV"),
+    (0x8, "ST_NOEXEC"),
+    (0x10, "ST_SYNCHRONOUS"),
+    (0x40, "ST_MANDLOCK"),
+    (0x80, "ST_WRITE"),
+    (0x100, "ST_APPEND"),
+    (0x200, "ST_IMMUTABLE"),
+    (0x400, "ST_NOATIME"),
+    (0x800, "ST_NODIRATIME"),
+    (0x1000, "ST_RELATIME"),
+    (0x2000, "ST_NOSYMFOLLOW"),
+];
+
+/// File system magic numbers (`f_type` of statfs).
+pub(crate) const FS_MAGIC: Xlat = &[
+    (0xef53, "EXT2_SUPER_MAGIC"),
+    (0x0102_1994, "TMPFS_MAGIC"),
+    (0x9fa0, "PROC_SUPER_MAGIC"),
+    (0x6265_6572, "SYSFS_MAGIC"),
+    (0x1cd1, "DEVPTS_SUPER_MAGIC"),
+    (0x794c_7630, "OVERLAYFS_SUPER_MAGIC"),
+    (0x9123_683e, "BTRFS_SUPER_MAGIC"),
+    (0x5846_5342, "XFS_SUPER_MAGIC"),
+    (0x6367_7270, "CGROUP2_SUPER_MAGIC"),
+    (0x0027_e0eb, "CGROUP_SUPER_MAGIC"),
+    (0x6969, "NFS_SUPER_MAGIC"),
+    (0x6573_5546, "FUSE_SUPER_MAGIC"),
+    (0x7371_7368, "SQUASHFS_MAGIC"),
+    (0x6462_6720, "DEBUGFS_MAGIC"),
+    (0x7472_6163, "TRACEFS_MAGIC"),
+    (0x7363_6673, "SECURITYFS_MAGIC"),
+    (0xcafe_4a11, "BPF_FS_MAGIC"),
+    (0x1980_0202, "MQUEUE_MAGIC"),
+    (0x9584_58f6, "HUGETLBFS_MAGIC"),
+    (0x8584_58f6, "RAMFS_MAGIC"),
+    (0x0102_1997, "V9FS_MAGIC"),
+    (0x5049_5045, "PIPEFS_MAGIC"),
+    (0x534f_434b, "SOCKFS_MAGIC"),
+    (0x0904_1934, "ANON_INODE_FS_MAGIC"),
+    (0x6e73_6673, "NSFS_MAGIC"),
+    (0x4d44, "MSDOS_SUPER_MAGIC"),
+    (0x9660, "ISOFS_SUPER_MAGIC"),
+    (0xf2f5_2010, "F2FS_SUPER_MAGIC"),
+];
+
 pub(crate) const FILE_TYPES: Xlat = &[
     (0o140000, "S_IFSOCK"),
     (0o120000, "S_IFLNK"),
@@ -1040,8 +1089,19 @@ pub(crate) const FILE_TYPES: Xlat = &[
 pub(crate) fn file_mode(mode: u64) -> String {
     let kind = mode & 0o170000;
     match lookup(kind, FILE_TYPES) {
-        Some(name) => format!("{name}|{}", octal(mode & 0o7777)),
-        None if kind == 0 => octal(mode),
+        Some(name) => {
+            let mut out = format!("{name}|");
+            for (bit, special) in [
+                (0o4000, "S_ISUID|"),
+                (0o2000, "S_ISGID|"),
+                (0o1000, "S_ISVTX|"),
+            ] {
+                if mode & bit != 0 {
+                    out.push_str(special);
+                }
+            }
+            out + &octal(mode & 0o777)
+        }
         None => octal(mode),
     }
 }
@@ -1133,6 +1193,8 @@ mod tests {
         assert_eq!(mount_flags(0xc0ed_0001), "MS_MGC_VAL|MS_RDONLY");
         assert_eq!(file_mode(0o100644), "S_IFREG|0644");
         assert_eq!(file_mode(0o755), "0755");
+        assert_eq!(file_mode(0o41777), "S_IFDIR|S_ISVTX|0777");
+        assert_eq!(file_mode(0o106755), "S_IFREG|S_ISUID|S_ISGID|0755");
         assert_eq!(makedev(0x103), "makedev(0x1, 0x3)");
         assert_eq!(makedev(0x8800), "makedev(0x88, 0)");
     }

@@ -195,6 +195,17 @@ pub enum ArgKind {
     OutStat,
     /// `struct statx` filled by the kernel.
     OutStatx,
+    /// `struct statfs` filled by the kernel: `{f_type=TMPFS_MAGIC, f_bsize=4096, ...}`.
+    OutStatfs,
+    /// `struct sysinfo` filled by the kernel.
+    OutSysinfo,
+    /// A `gid_t` array passed in whose element count is argument `count_arg` (setgroups).
+    GidArray {
+        /// Index of the argument holding the number of groups.
+        count_arg: u8,
+    },
+    /// A `gid_t` array filled by the kernel; the return value is the count (getgroups).
+    OutGidArray,
     /// `struct timespec` passed in: `{tv_sec=1, tv_nsec=0}`.
     Timespec,
     /// `struct timespec` filled by the kernel.

@@ -126,7 +126,7 @@ const fn signature(n: u64) -> Option<(&'static [ArgKind], RetKind)> {
         nr::GETTIMEOFDAY => &[OutTimeval, Ptr],
         nr::GETRLIMIT => &[Resource, OutRlimit],
         nr::GETRUSAGE => &[RusageWho, Ptr],
-        nr::SYSINFO => &[Ptr],
+        nr::SYSINFO => &[OutSysinfo],
         nr::TIMES => &[Ptr],
         nr::PTRACE => &[Hex, Int, Ptr, Hex],
         nr::GETUID => &[],
@@ -142,8 +142,8 @@ const fn signature(n: u64) -> Option<(&'static [ArgKind], RetKind)> {
         nr::SETSID => &[],
         nr::SETREUID => &[Int, Int],
         nr::SETREGID => &[Int, Int],
-        nr::GETGROUPS => &[Int, Ptr],
-        nr::SETGROUPS => &[Int, Ptr],
+        nr::GETGROUPS => &[Int, OutGidArray],
+        nr::SETGROUPS => &[Int, GidArray { count_arg: 0 }],
         nr::SETRESUID => &[Int, Int, Int],
         nr::GETRESUID => &[OutInt, OutInt, OutInt],
         nr::SETRESGID => &[Int, Int, Int],
@@ -164,8 +164,8 @@ const fn signature(n: u64) -> Option<(&'static [ArgKind], RetKind)> {
         nr::USELIB => &[Path],
         nr::PERSONALITY => &[Hex],
         nr::USTAT => &[Hex, Ptr],
-        nr::STATFS => &[Path, Ptr],
-        nr::FSTATFS => &[Fd, Ptr],
+        nr::STATFS => &[Path, OutStatfs],
+        nr::FSTATFS => &[Fd, OutStatfs],
         nr::SYSFS => &[Int, Hex, Hex],
         nr::GETPRIORITY => &[Int, Int],
         nr::SETPRIORITY => &[Int, Int, Int],
@@ -468,6 +468,7 @@ mod tests {
                     InIovec { count_arg } | OutIovec { count_arg } | Pollfds { count_arg } => {
                         count_arg
                     }
+                    GidArray { count_arg } => count_arg,
                     _ => continue,
                 };
                 assert!(usize::from(target) < info.args.len(), "{}", info.name);

@@ -7,6 +7,7 @@
 pub mod dev;
 pub mod fdtable;
 pub mod host;
+pub mod pipe;
 mod vfs;
 
 use std::os::fd::BorrowedFd;
@@ -66,6 +67,8 @@ pub trait FileOps: Send + Sync {
     fn mappable_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).
+    fn set_status_flags(&self, _flags: u32) {}
     /// The path the file was opened by, for logs and /proc.
     fn path(&self) -> &str;
 }

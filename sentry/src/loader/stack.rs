@@ -64,10 +64,19 @@ pub fn check_size(argv: &[Vec<u8>], envp: &[Vec<u8>], execfn: &[u8]) -> Result<(
     Ok(())
 }
 
-/// The host's value of an auxiliary vector entry (hardware capabilities are the host CPU's).
+/// The host kernel's value of an auxiliary vector entry (hardware capabilities are the host
+/// CPU's), read from /proc/self/auxv: glibc's getauxval answers AT_HWCAP on x86_64 with a value
+/// of its own, not the kernel's.
 fn host_auxval(kind: u64) -> u64 {
-    // SAFETY: getauxval has no preconditions.
-    unsafe { libc::getauxval(kind) }
+    static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
+    let auxv = AUXV.get_or_init(|| {
+        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
+        let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8]));
+        raw.chunks_exact(16)
+            .map(|p| (word(&p[..8]), word(&p[8..])))
+            .collect()
+    });
+    auxv.iter().find(|(k, _)| *k == kind).map_or(0, |(_, v)| *v)
 }
 
 /// Writes the initial stack below `layout::STACK_TOP`; returns the stack pointer (at argc).

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
+use crate::fs::pipe::Pipe;
 use crate::fs::{join, File};
 use crate::kernel::Task;
 
@@ -140,6 +141,12 @@ pub fn sys_fcntl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             file.set_flags(a.uint(2));
             Ok(0)
         }
+        cmd @ (libc::F_GETLK
+        | libc::F_SETLK
+        | libc::F_SETLKW
+        | libc::F_OFD_GETLK
+        | libc::F_OFD_SETLK
+        | libc::F_OFD_SETLKW) => record_lock(task, &file, cmd, a.u64(2)),
         cmd => crate::errno!(EINVAL, "fcntl command {cmd} not supported"),
     }
 }
@@ -175,6 +182,94 @@ pub fn sys_dup3(task: &mut Task, a: &SyscallArgs) -> SysResult {
         return Err(Errno::EINVAL);
     }
     dup_to(task, old, new, flags & libc::O_CLOEXEC != 0)
+}
+
+fn do_pipe(task: &mut Task, fds_addr: u64, flags: i32) -> SysResult {
+    if flags & !(libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_DIRECT) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & libc::O_DIRECT != 0 {
+        crate::errno!(EINVAL, "packet-mode pipes (O_DIRECT) are not supported yet");
+    }
+    task.mm.check_access(fds_addr, 8, platform::Prot::WRITE)?;
+    let creds = task.kernel.creds;
+    let nonblock = flags & libc::O_NONBLOCK != 0;
+    let (r, w) = Pipe::new_pair(creds.euid, creds.egid, nonblock);
+    let status = (flags & libc::O_NONBLOCK) as u32;
+    let cloexec = flags & libc::O_CLOEXEC != 0;
+    let limit = nofile_limit(task);
+    let rfd = task.fds.install(
+        File::new(Arc::new(r), libc::O_RDONLY as u32 | status),
+        cloexec,
+        0,
+        limit,
+    )?;
+    let wfd = match task.fds.install(
+        File::new(Arc::new(w), libc::O_WRONLY as u32 | status),
+        cloexec,
+        0,
+        limit,
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            let _ = task.fds.close(rfd);
+            return Err(e);
+        }
+    };
+    task.mm.write_val(fds_addr, &[rfd, wfd])?;
+    Ok(0)
+}
+
+pub fn sys_pipe(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_pipe(task, a.u64(0), 0)
+}
+
+pub fn sys_pipe2(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_pipe(task, a.u64(0), a.int(1))
+}
+
+/// `struct flock` on x86_64.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+struct Flock {
+    l_type: i16,
+    l_whence: i16,
+    pad: i32,
+    l_start: i64,
+    l_len: i64,
+    l_pid: i32,
+    pad2: i32,
+}
+
+// SAFETY: integers only; the padding is explicit.
+unsafe impl crate::mm::Pod for Flock {}
+
+/// Record locks (F_GETLK, F_SETLK, F_SETLKW and the OFD forms). With one process in the
+/// sandbox no two lock owners exist, so no lock can conflict: F_GETLK always answers
+/// F_UNLCK and F_SETLK always succeeds, after Linux's argument checks.
+fn record_lock(task: &mut Task, file: &File, cmd: i32, addr: u64) -> SysResult {
+    let mut lock: Flock = task.mm.read_val(addr)?;
+    let ofd = matches!(
+        cmd,
+        libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW
+    );
+    if !(0..=2).contains(&lock.l_whence) || (ofd && lock.l_pid != 0) {
+        return Err(Errno::EINVAL);
+    }
+    let getlk = matches!(cmd, libc::F_GETLK | libc::F_OFD_GETLK);
+    match i32::from(lock.l_type) {
+        libc::F_UNLCK if getlk => Err(Errno::EINVAL),
+        libc::F_RDLCK if !getlk && !file.readable() => Err(Errno::EBADF),
+        libc::F_WRLCK if !getlk && !file.writable() => Err(Errno::EBADF),
+        libc::F_RDLCK | libc::F_WRLCK | libc::F_UNLCK => {
+            if getlk {
+                lock.l_type = libc::F_UNLCK as i16;
+                task.mm.write_val(addr, &lock)?;
+            }
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 pub fn sys_ioctl(task: &mut Task, a: &SyscallArgs) -> SysResult {

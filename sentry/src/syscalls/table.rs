@@ -67,7 +67,9 @@ table! {
     CHDIR => fs::sys_chdir, Full;
     FCHDIR => fs::sys_fchdir, Full;
     UMASK => fs::sys_umask, Full;
-    FCNTL => fs::sys_fcntl, Partial("no record locks");
+    FCNTL => fs::sys_fcntl, Partial("record locks never conflict (one process); no leases, pipe sizes or seals");
+    PIPE => fs::sys_pipe, Partial("no packet mode (O_DIRECT)");
+    PIPE2 => fs::sys_pipe2, Partial("no packet mode (O_DIRECT)");
     DUP => fs::sys_dup, Full;
     DUP2 => fs::sys_dup2, Full;
     DUP3 => fs::sys_dup3, Full;
@@ -94,6 +96,7 @@ table! {
     GETEGID => task::sys_getegid, Full;
     GETGROUPS => task::sys_getgroups, Full;
     SYSINFO => sys::sys_sysinfo, Full;
+    GETRUSAGE => task::sys_getrusage, Partial("no children yet; faults and context switches not counted");
     PRLIMIT64 => task::sys_prlimit64, Full;
     GETRLIMIT => task::sys_getrlimit, Full;
     SETRLIMIT => task::sys_setrlimit, Full;

@@ -252,6 +252,18 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
         K::ItimerWhich => xval(value & 0xffff_ffff, flags::ITIMERS, "ITIMER_???"),
         K::OutStat => ctx.out(value, structs::stat),
         K::OutStatx => ctx.out(value, structs::statx),
+        K::OutStatfs => ctx.out(value, structs::statfs),
+        K::OutSysinfo => ctx.out(value, structs::sysinfo),
+        K::GidArray { count_arg } => {
+            ctx.input(value, |ctx, a| structs::gids(ctx, a, arg(count_arg)))
+        }
+        K::OutGidArray => match ctx.success_len() {
+            Some(count) => {
+                let count = count.min(ctx.args[0] & 0xffff_ffff);
+                ctx.input(value, |ctx, a| structs::gids(ctx, a, count))
+            }
+            None => addr(value),
+        },
         K::Timespec => ctx.input(value, structs::timespec),
         K::OutTimespec => ctx.out(value, structs::timespec),
         K::RemTimespec => match ctx.error() {

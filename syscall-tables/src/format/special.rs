@@ -166,17 +166,11 @@ fn futex_wake_op(val3: u32) -> String {
     out
 }
 
-/// futex(uaddr, op, val, timeout or val2, uaddr2, val3): the arguments each operation uses.
+/// futex(uaddr, op, val, timeout or val2, uaddr2, val3): the arguments each command uses.
 pub(super) fn futex(ctx: &Ctx<'_>, mut shown: Vec<String>) -> Vec<String> {
     let a = ctx.args;
     let op = low32(a[1]);
-    let Some(name) = futex_op_name(op) else {
-        shown.push(format!("{} /* FUTEX_??? */", hex(op.into())));
-        let timeout = ctx.input(a[3], structs::timespec);
-        shown.extend([low32(a[2]).to_string(), timeout, addr(a[4]), hex(a[5])]);
-        return shown;
-    };
-    shown.push(name);
+    shown.push(futex_op_name(op).unwrap_or_else(|| format!("{} /* FUTEX_??? */", hex(op.into()))));
     let val = low32(a[2]).to_string();
     let val2 = low32(a[3]).to_string();
     let timeout = || ctx.input(a[3], structs::timespec);
@@ -184,8 +178,7 @@ pub(super) fn futex(ctx: &Ctx<'_>, mut shown: Vec<String>) -> Vec<String> {
         u32::MAX => "FUTEX_BITSET_MATCH_ANY".to_string(),
         other => hex(other.into()),
     };
-    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    match cmd {
+    match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {
         0 => shown.extend([val, timeout()]),
         1 | 2 => shown.push(val),
         3 => shown.extend([val, val2, addr(a[4])]),
@@ -195,7 +188,8 @@ pub(super) fn futex(ctx: &Ctx<'_>, mut shown: Vec<String>) -> Vec<String> {
         7 | 8 => {}
         9 => shown.extend([val, timeout(), bitset()]),
         10 => shown.extend([val, bitset()]),
-        _ => shown.extend([val, timeout(), addr(a[4])]),
+        11 => shown.extend([val, timeout(), addr(a[4])]),
+        _ => shown.extend([val, timeout(), addr(a[4]), hex(a[5])]),
     }
     shown
 }
@@ -591,6 +585,12 @@ pub(super) fn annotate_ret(ctx: &Ctx<'_>, ret: i64) -> Option<String> {
     let a = ctx.args;
     match ctx.nr {
         nr::UMASK => Some(octal(ret as u64)),
+        nr::PRCTL if low32(a[0]) == 3 => match ret {
+            0 => Some("0 (SUID_DUMP_DISABLE)".to_string()),
+            1 => Some("1 (SUID_DUMP_USER)".to_string()),
+            2 => Some("2 (SUID_DUMP_ROOT)".to_string()),
+            _ => None,
+        },
         nr::FCNTL => match low32(a[1]) {
             1 if ret != 0 => {
                 let names = flags(ret as u64, flags::FD_FLAGS, "FD_???");

@@ -67,6 +67,62 @@ pub(crate) fn statx(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     ))
 }
 
+/// `struct statfs`: `{f_type=EXT2_SUPER_MAGIC, f_bsize=4096, ..., f_flags=ST_VALID|ST_RELATIME}`.
+pub(crate) fn statfs(ctx: &Ctx<'_>, address: u64) -> Option<String> {
+    let f = Fields::read(ctx, address, 120)?;
+    let kind =
+        flags::lookup(f.u64(0), flags::FS_MAGIC).map_or_else(|| hex(f.u64(0)), str::to_string);
+    Some(format!(
+        "{{f_type={kind}, f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, \
+         f_ffree={}, f_fsid={{val=[{}, {}]}}, f_namelen={}, f_frsize={}, f_flags={}}}",
+        f.i64(8),
+        f.u64(16),
+        f.u64(24),
+        f.u64(32),
+        f.u64(40),
+        f.u64(48),
+        hex(f.u32(56).into()),
+        hex(f.u32(60).into()),
+        f.i64(64),
+        f.i64(72),
+        flags(f.u64(80), flags::STATFS_FLAGS, "ST_???"),
+    ))
+}
+
+/// `struct sysinfo`: `{uptime=9181, loads=[58816, 32384, 34112], totalram=..., mem_unit=1}`.
+pub(crate) fn sysinfo(ctx: &Ctx<'_>, address: u64) -> Option<String> {
+    let f = Fields::read(ctx, address, 112)?;
+    Some(format!(
+        "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, \
+         totalswap={}, freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
+        f.i64(0),
+        f.u64(8),
+        f.u64(16),
+        f.u64(24),
+        f.u64(32),
+        f.u64(40),
+        f.u64(48),
+        f.u64(56),
+        f.u64(64),
+        f.u64(72),
+        f.u16(80),
+        f.u64(88),
+        f.u64(96),
+        f.u32(104),
+    ))
+}
+
+/// `count` group ids: `[0, 4, 27]`.
+pub(crate) fn gids(ctx: &Ctx<'_>, address: u64, count: u64) -> Option<String> {
+    let shown = usize::try_from(count.min(MAX_STRLEN as u64)).ok()?;
+    let f = Fields::read(ctx, address, shown * 4)?;
+    let mut items: Vec<String> = (0..shown).map(|i| f.u32(i * 4).to_string()).collect();
+    if count > shown as u64 {
+        items.push("...".to_string());
+    }
+    Some(format!("[{}]", items.join(", ")))
+}
+
 /// `struct timespec`: `{tv_sec=1, tv_nsec=0}`.
 pub(crate) fn timespec(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     let f = Fields::read(ctx, address, 16)?;

@@ -1,0 +1,222 @@
+//! Pipes: a bounded byte queue in the sentry with a read end and a write end (pipe(7)).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::{FileOps, Statfs};
+use crate::errno::Errno;
+use crate::mm::MemoryManager;
+
+/// Linux's default pipe capacity.
+const PIPE_CAPACITY: usize = 65536;
+/// Writes of at most this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;
+const PIPEFS_MAGIC: i64 = 0x5049_5045;
+
+struct State {
+    data: VecDeque<u8>,
+    readers: usize,
+    writers: usize,
+}
+
+/// The shared part of a pipe.
+pub struct Pipe {
+    state: Mutex<State>,
+    changed: Condvar,
+    ino: u64,
+    uid: u32,
+    gid: u32,
+}
+
+/// One end of a pipe: what an open file description of it holds.
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+    writer: bool,
+    nonblock: AtomicBool,
+    path: String,
+}
+
+impl Pipe {
+    /// A new pipe's read and write ends.
+    pub fn new_pair(uid: u32, gid: u32, nonblock: bool) -> (PipeEnd, PipeEnd) {
+        static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+        let pipe = Arc::new(Pipe {
+            state: Mutex::new(State {
+                data: VecDeque::new(),
+                readers: 1,
+                writers: 1,
+            }),
+            changed: Condvar::new(),
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            uid,
+            gid,
+        });
+        let end = |writer| PipeEnd {
+            pipe: pipe.clone(),
+            writer,
+            nonblock: AtomicBool::new(nonblock),
+            path: format!("pipe:[{}]", pipe.ino),
+        };
+        (end(false), end(true))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        self.changed.wait(guard).unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        let mut s = self.pipe.lock();
+        if self.writer {
+            s.writers -= 1;
+        } else {
+            s.readers -= 1;
+        }
+        self.pipe.changed.notify_all();
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        if self.writer {
+            return Err(Errno::EBADF);
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut s = self.pipe.lock();
+        loop {
+            if !s.data.is_empty() {
+                let n = buf.len().min(s.data.len());
+                for (d, b) in buf.iter_mut().zip(s.data.drain(..n)) {
+                    *d = b;
+                }
+                self.pipe.changed.notify_all();
+                return Ok(n);
+            }
+            if s.writers == 0 {
+                return Ok(0);
+            }
+            if self.nonblock.load(Ordering::Relaxed) {
+                return Err(Errno::EAGAIN);
+            }
+            s = self.pipe.wait(s);
+        }
+    }
+
+    fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
+        if !self.writer {
+            return Err(Errno::EBADF);
+        }
+        let mut s = self.pipe.lock();
+        let mut done = 0;
+        while done < buf.len() {
+            if s.readers == 0 {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EPIPE)
+                };
+            }
+            let room = PIPE_CAPACITY - s.data.len();
+            let rest = buf.len() - done;
+            // Writes of up to PIPE_BUF bytes go in whole or not at all.
+            let fits = if buf.len() <= PIPE_BUF {
+                room >= rest
+            } else {
+                room > 0
+            };
+            if fits {
+                let n = rest.min(room);
+                s.data.extend(&buf[done..done + n]);
+                done += n;
+                self.pipe.changed.notify_all();
+                continue;
+            }
+            if self.nonblock.load(Ordering::Relaxed) {
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
+            }
+            s = self.pipe.wait(s);
+        }
+        Ok(done)
+    }
+
+    fn stat(&self) -> Result<libc::stat, Errno> {
+        // SAFETY: an all-zero stat is a valid value.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        st.st_mode = libc::S_IFIFO | 0o600;
+        st.st_nlink = 1;
+        st.st_ino = self.pipe.ino;
+        st.st_uid = self.pipe.uid;
+        st.st_gid = self.pipe.gid;
+        st.st_blksize = PIPE_BUF as i64;
+        st.st_dev = libc::makedev(0, 12);
+        Ok(st)
+    }
+
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        Ok(Statfs {
+            f_type: PIPEFS_MAGIC,
+            f_bsize: PIPE_BUF as i64,
+            f_namelen: 255,
+            f_frsize: PIPE_BUF as i64,
+            ..Statfs::default()
+        })
+    }
+
+    fn ioctl(&self, mm: &MemoryManager, request: u64, arg: u64) -> Result<u64, Errno> {
+        if request != libc::FIONREAD {
+            return Err(Errno::ENOTTY);
+        }
+        let n = self.pipe.lock().data.len() as i32;
+        mm.write_val(arg, &n)?;
+        Ok(0)
+    }
+
+    fn set_status_flags(&self, flags: u32) {
+        self.nonblock
+            .store(flags & libc::O_NONBLOCK as u32 != 0, Ordering::Relaxed);
+    }
+
+    fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_flows_and_eof_follows_the_last_writer() {
+        let (r, w) = Pipe::new_pair(0, 0, true);
+        assert_eq!(r.read(&mut [0; 4]).unwrap_err(), Errno::EAGAIN);
+        assert_eq!(w.write(b"hello").unwrap(), 5);
+        let mut buf = [0u8; 3];
+        assert_eq!(r.read(&mut buf).unwrap(), 3);
+        assert_eq!(&buf, b"hel");
+        drop(w);
+        assert_eq!(r.read(&mut buf).unwrap(), 2);
+        assert_eq!(r.read(&mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn full_pipe_and_no_reader() {
+        let (r, w) = Pipe::new_pair(0, 0, true);
+        let big = vec![7u8; PIPE_CAPACITY + 10];
+        assert_eq!(w.write(&big).unwrap(), PIPE_CAPACITY);
+        assert_eq!(w.write(b"x").unwrap_err(), Errno::EAGAIN);
+        drop(r);
+        assert_eq!(w.write(b"x").unwrap_err(), Errno::EPIPE);
+    }
+}
