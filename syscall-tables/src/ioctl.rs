@@ -11,6 +11,8 @@ pub(crate) enum IoctlArg {
     Ptr,
     /// A number, in hex (`0` for 0).
     Hex,
+    /// A number in decimal (a file descriptor).
+    Int,
     /// A pointer to an `int` the app passes in: `[1]`.
     InInt,
     /// A pointer to an `int` the kernel fills: `[42]` on success.
@@ -105,7 +107,7 @@ const IOCTLS: &[(u32, &str, IoctlArg)] = &[
     (0x8008_6601, "FS_IOC_GETFLAGS", IoctlArg::Ptr),
     (0x4008_6602, "FS_IOC_SETFLAGS", IoctlArg::Ptr),
     (0x8008_7601, "FS_IOC_GETVERSION", IoctlArg::Ptr),
-    (0x4004_9409, "BTRFS_IOC_CLONE or FICLONE", IoctlArg::Hex),
+    (0x4004_9409, "BTRFS_IOC_CLONE or FICLONE", IoctlArg::Int),
     (
         0x4020_940d,
         "BTRFS_IOC_CLONE_RANGE or FICLONERANGE",

@@ -81,7 +81,7 @@ pub enum ArgKind {
         /// Index of the argument holding the capacity (not used for display).
         len_arg: u8,
     },
-    /// A path the kernel fills (getcwd, readlink): return value bytes, up to the first NUL.
+    /// A path the kernel fills (getcwd): return value bytes, up to the first NUL, not cut at 32.
     OutPath,
     /// A NULL-terminated array of strings (argv): `["ls", "-l"]`.
     StrArray,
@@ -275,6 +275,14 @@ pub enum ArgKind {
         /// Index of the argument holding the address length.
         len_arg: u8,
     },
+    /// A socket address filled by the kernel, whose length the kernel stored at the `socklen_t`
+    /// pointed to by argument `len_arg` (accept, getsockname, recvfrom).
+    OutSockaddr {
+        /// Index of the argument holding the pointer to the address length.
+        len_arg: u8,
+    },
+    /// A `socklen_t` the app passes in and the kernel updates: `[16]` after a successful call.
+    OutSockLen,
     /// An `int` socket option value passed in (`[1]` when the length in `len_arg` is 4).
     SockOptVal {
         /// Index of the argument holding the option length.
@@ -284,6 +292,8 @@ pub enum ArgKind {
     OutWaitStatus,
     /// A getdents buffer: `0x55... /* 9 entries */`.
     Dirents,
+    /// `struct sigevent` of timer_create and mq_notify.
+    Sigevent,
     /// `struct clone_args` of clone3.
     Clone3Args,
 

@@ -311,6 +311,14 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
         K::Sockaddr { len_arg } => {
             ctx.input(value, |ctx, a| structs::sockaddr(ctx, a, arg(len_arg)))
         }
+        K::OutSockaddr { len_arg } => match ctx.success() {
+            Some(_) => ctx.input(value, |ctx, a| {
+                let len = ctx.read_i32(arg(len_arg))?;
+                structs::sockaddr(ctx, a, u64::try_from(len).ok()?)
+            }),
+            None => addr(value),
+        },
+        K::OutSockLen => ctx.out(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]"))),
         K::SockOptVal { len_arg } if arg(len_arg) == 4 => {
             ctx.input(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]")))
         }
@@ -323,6 +331,7 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
             Some(len) => structs::dirents(ctx, value, len),
             None => addr(value),
         },
+        K::Sigevent => ctx.input(value, structs::sigevent),
         K::Clone3Args => ctx.input(value, special::clone3_args),
         K::IoctlReq => ioctl::request_name(low32(value)),
         // Handled by format_args.

@@ -551,6 +551,7 @@ pub(super) fn ioctl(ctx: &Ctx<'_>, mut shown: Vec<String>) -> Vec<String> {
         IoctlArg::None => None,
         IoctlArg::Ptr => Some(addr(arg)),
         IoctlArg::Hex => Some(hex(arg)),
+        IoctlArg::Int => Some(int(arg).to_string()),
         IoctlArg::InInt => Some(ctx.input(arg, int_at)),
         IoctlArg::OutInt => Some(ctx.out(arg, int_at)),
         IoctlArg::InWinsize => Some(ctx.input(arg, winsize)),

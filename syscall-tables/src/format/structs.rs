@@ -369,6 +369,22 @@ pub(crate) fn sockaddr(ctx: &Ctx<'_>, address: u64, len: u64) -> Option<String> 
     Some(format!("{{sa_family={name}{body}}}"))
 }
 
+/// `struct sigevent`: `{sigev_signo=SIGALRM, sigev_notify=SIGEV_SIGNAL}`.
+pub(crate) fn sigevent(ctx: &Ctx<'_>, address: u64) -> Option<String> {
+    let f = Fields::read(ctx, address, 20)?;
+    let signo = f.i32(8);
+    let signo = signal_name(signo).map_or_else(|| signo.to_string(), str::to_string);
+    let notify = f.i32(12);
+    let how = match notify {
+        0 => "SIGEV_SIGNAL".to_string(),
+        1 => "SIGEV_NONE".to_string(),
+        2 => "SIGEV_THREAD".to_string(),
+        4 => format!("SIGEV_THREAD_ID, sigev_notify_thread_id={}", f.i32(16)),
+        other => format!("{} /* SIGEV_??? */", hex(u64::from(other.unsigned_abs()))),
+    };
+    Some(format!("{{sigev_signo={signo}, sigev_notify={how}}}"))
+}
+
 /// A wait status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
 pub(crate) fn wait_status(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     let status = ctx.read_i32(address)?;

@@ -936,8 +936,8 @@ fn ioctls() {
         format!("ioctl(7, SNDCTL_TMR_START or TCSETS, NULL) {ebadf}")
     );
     assert_eq!(
-        call(&m, nr::IOCTL, &[7, 0x4004_9409, 0], Some(-9)),
-        format!("ioctl(7, BTRFS_IOC_CLONE or FICLONE, 0) {ebadf}")
+        call(&m, nr::IOCTL, &[4, 0x4004_9409, 3], Some(-95)),
+        "ioctl(4, BTRFS_IOC_CLONE or FICLONE, 3) = -1 EOPNOTSUPP (Operation not supported)"
     );
     let ws = m.put(0x1000, &[24, 0, 80, 0, 0, 0, 0, 0]);
     assert_eq!(
@@ -1046,6 +1046,19 @@ fn sockets() {
     assert_eq!(
         call(&m, nr::ACCEPT4, &[3, 0, 0, 0x80800], Some(5)),
         "accept4(3, NULL, NULL, SOCK_CLOEXEC|SOCK_NONBLOCK) = 5"
+    );
+    let len = m.put_i32s(0x8000, &[16]);
+    assert_eq!(
+        call(&m, nr::GETSOCKNAME, &[3, inet, len], Some(0)),
+        r#"getsockname(3, {sa_family=AF_INET, sin_port=htons(1), sin_addr=inet_addr("127.0.0.1")}, [16]) = 0"#
+    );
+    assert_eq!(
+        call(&m, nr::ACCEPT4, &[3, inet, len, 0o2000000], Some(5)),
+        r#"accept4(3, {sa_family=AF_INET, sin_port=htons(1), sin_addr=inet_addr("127.0.0.1")}, [16], SOCK_CLOEXEC) = 5"#
+    );
+    assert_eq!(
+        call(&m, nr::ACCEPT, &[3, inet, len], Some(-11)),
+        "accept(3, 0x3000, 0x8000) = -1 EAGAIN (Resource temporarily unavailable)"
     );
     assert_eq!(
         call(&m, nr::RECVFROM, &[3, 0, 0, 0, 0, 0], Some(0)),
