@@ -283,6 +283,10 @@ pub enum ArgKind {
     },
     /// A `socklen_t` the app passes in and the kernel updates: `[16]` after a successful call.
     OutSockLen,
+    /// `struct msghdr` passed in (sendmsg).
+    Msghdr,
+    /// `struct msghdr` the kernel fills (recvmsg); the return value is the byte count.
+    OutMsghdr,
     /// An `int` socket option value passed in (`[1]` when the length in `len_arg` is 4).
     SockOptVal {
         /// Index of the argument holding the option length.

@@ -121,3 +121,20 @@ fn unimplemented_syscall_is_logged_once_per_name() {
         );
     }
 }
+
+/// The 32-bit syscall entry (`int $0x80`) is not served: the sandbox answers ENOSYS instead of
+/// misreading the call with the 64-bit numbering. Natively it is getpid, a positive pid.
+#[test]
+fn int80_is_enosys_not_a_64bit_call() {
+    let prog = compile("int80", &[]);
+    let native = run_native(&[&prog], &RunOpts::new());
+    native.assert_code(0);
+    assert!(
+        native.stdout_str().trim().parse::<i64>().unwrap() > 0,
+        "{}",
+        native.describe()
+    );
+    let out = run_sandboxed(&[&prog], &RunOpts::new());
+    out.assert_code(0);
+    assert_eq!(out.stdout_str(), "-38\n", "{}", out.describe());
+}

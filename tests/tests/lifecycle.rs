@@ -14,14 +14,20 @@ fn children(pid: u32) -> Vec<u32> {
     tasks
         .flatten()
         .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|s| s.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
+        .flat_map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
         .collect()
 }
 
 /// Whether `pid` still runs (a zombie waiting for its reaper does not count).
 fn running(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
 }
@@ -37,7 +43,9 @@ fn killing_blinders_kills_the_program() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line, "ready\n");
     // The program is running in its stub: blinders' child.
     let stubs = children(child.id());
@@ -53,7 +61,10 @@ fn killing_blinders_kills_the_program() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let left: Vec<u32> = stubs.into_iter().filter(|&p| running(p)).collect();
-    assert!(left.is_empty(), "left running after blinders died: {left:?}");
+    assert!(
+        left.is_empty(),
+        "left running after blinders died: {left:?}"
+    );
 }
 
 #[test]

@@ -227,9 +227,12 @@ fn map_elf(
         .map(|p| p.vaddr + p.memsz)
         .max()
         .ok_or(Errno::ENOEXEC)?;
+    // The bias may be "negative" (an ET_DYN object linked high, placed lower): addresses are
+    // computed modulo 2^64 from it, and each segment's end is then checked.
     let bias = if header.e_type == elf::ET_DYN {
         let span = page_up(highest - lowest).ok_or(Errno::ENOMEM)?;
-        mm.place(span, Placement::Hint(dyn_base))? - lowest
+        mm.place(span, Placement::Hint(dyn_base))?
+            .wrapping_sub(lowest)
     } else {
         0
     };
@@ -239,9 +242,12 @@ fn map_elf(
         if ph.vaddr % platform::PAGE_SIZE != ph.offset % platform::PAGE_SIZE {
             return Err(Errno::EINVAL);
         }
-        let vaddr = bias.checked_add(ph.vaddr).ok_or(Errno::ENOEXEC)?;
+        let vaddr = bias.wrapping_add(ph.vaddr);
         let start = page_down(vaddr);
-        let end = page_up(vaddr + ph.memsz).ok_or(Errno::ENOMEM)?;
+        let end = vaddr
+            .checked_add(ph.memsz)
+            .and_then(page_up)
+            .ok_or(Errno::ENOMEM)?;
         if end == start {
             continue;
         }
@@ -260,12 +266,12 @@ fn map_elf(
         mm.fill_from_fd(start, lead + ph.filesz, fd, file_start)?;
     }
     let phdr = match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
-        Some(p) => bias + p.vaddr,
+        Some(p) => bias.wrapping_add(p.vaddr),
         // Without PT_PHDR: the table inside the segment that maps file offset 0.
         None => loads
             .iter()
             .find(|p| p.offset == 0)
-            .map_or(0, |p| bias + p.vaddr + header.phoff),
+            .map_or(0, |p| bias.wrapping_add(p.vaddr).wrapping_add(header.phoff)),
     };
     let interp = match phdrs.iter().find(|p| p.p_type == PT_INTERP) {
         Some(p) => {
@@ -282,11 +288,11 @@ fn map_elf(
         None => None,
     };
     Ok(Mapped {
-        entry: bias + header.entry,
+        entry: bias.wrapping_add(header.entry),
         bias,
         phdr,
         phnum: header.phnum,
-        end: bias + highest,
+        end: bias.wrapping_add(highest),
         interp,
     })
 }

@@ -295,6 +295,14 @@ impl MemoryManager {
         Ok(())
     }
 
+    /// Reads app memory regardless of protections (an instruction at the app's `rip`).
+    pub fn read_code(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.copy_pieces(addr, buf.len() as u64, Prot::NONE, |mem, off, pos, n| {
+            mem.read(off, &mut buf[pos..pos + n])
+                .map_err(|_| Errno::EFAULT)
+        })
+    }
+
     /// EFAULT unless all of `[addr, addr + len)` is mapped with at least `need`.
     pub fn check_access(&self, addr: u64, len: u64, need: Prot) -> Result<(), Errno> {
         self.copy_pieces(addr, len, need, |_, _, _, _| Ok(()))

@@ -57,17 +57,22 @@ pub fn dispatch(task: &mut Task) {
     let args = SyscallArgs {
         raw: task.regs.syscall_args(),
     };
-    let entry = table::lookup(nr);
-    let _span = tracing::debug_span!(
-        "syscall",
-        tid = task.tid,
-        name = syscall_tables::syscall_name(nr).unwrap_or("?")
-    )
-    .entered();
+    // Only the 64-bit `syscall` instruction (0f 05) speaks this table; `int 0x80` and
+    // `sysenter` use the 32-bit numbering, which is not supported.
     // execve replaces the memory its arguments live in: format its line before it runs.
     let strace_pre =
         (task.kernel.strace && is_exec(nr)).then(|| format_strace(task, nr, &args, None));
-    let result = match entry {
+    let mut insn = [0u8; 2];
+    let native = task
+        .mm
+        .read_code(task.regs.0.rip.wrapping_sub(2), &mut insn)
+        .is_ok()
+        && insn == [0x0f, 0x05];
+    let result = match table::lookup(nr) {
+        _ if !native => {
+            tracing::warn!("32-bit syscall {nr} (int 0x80 or sysenter): ENOSYS");
+            Err(Errno::ENOSYS)
+        }
         Some(entry) => (entry.handler)(task, &args),
         None => {
             task.kernel.log_unimplemented(nr);

@@ -162,15 +162,35 @@ pub fn sys_readv(task: &mut Task, a: &SyscallArgs) -> SysResult {
 pub fn sys_writev(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = writable_file(task, a.int(0))?;
     let iovs = read_iovecs(task, a.u64(1), a.int(2))?;
-    // Gather first: one write keeps a pipe write of at most PIPE_BUF atomic, as on Linux.
-    let total: u64 = iovs.iter().map(|(_, l)| l).sum::<u64>().min(MAX_RW_COUNT);
-    let mut data = Vec::with_capacity(total as usize);
-    for (base, len) in iovs {
-        let take = len.min(total - data.len() as u64);
-        let start = data.len();
-        data.resize(start + take as usize, 0);
-        task.mm.read(base, &mut data[start..])?;
+    let total: u64 = iovs.iter().map(|(_, l)| l).sum();
+    if total <= CHUNK as u64 {
+        // Gather into one write, so a pipe write of at most PIPE_BUF bytes stays atomic.
+        let mut data = vec![0u8; total as usize];
+        let mut at = 0;
+        for (base, len) in iovs {
+            task.mm.read(base, &mut data[at..at + len as usize])?;
+            at += len as usize;
+        }
+        return write_from_buf(task, &file, &data);
     }
+    let mut done = 0;
+    for (base, len) in iovs {
+        match write_from(task, base, len, |buf, _| file.ops.write(buf)) {
+            Ok(n) => {
+                done += n;
+                if n < len {
+                    break;
+                }
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
+/// Writes a sentry buffer in full (short writes continue); EPIPE raises SIGPIPE.
+fn write_from_buf(task: &mut Task, file: &File, data: &[u8]) -> SysResult {
     let mut done = 0;
     while done < data.len() {
         match file.ops.write(&data[done..]) {

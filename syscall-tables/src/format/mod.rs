@@ -318,6 +318,15 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
             }),
             None => addr(value),
         },
+        K::Msghdr => ctx.input(value, |ctx, a| structs::msghdr(ctx, a, None)),
+        K::OutMsghdr => match ctx.success_len() {
+            Some(len) => ctx.input(value, |ctx, a| structs::msghdr(ctx, a, Some(len))),
+            None => ctx.input(value, |ctx, a| {
+                let namelen = ctx.read(a.checked_add(8)?, 4)?;
+                let namelen = u32::from_le_bytes(namelen.try_into().ok()?);
+                Some(format!("{{msg_namelen={namelen}}}"))
+            }),
+        },
         K::OutSockLen => ctx.out(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]"))),
         K::SockOptVal { len_arg } if arg(len_arg) == 4 => {
             ctx.input(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]")))

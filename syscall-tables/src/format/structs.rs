@@ -385,6 +385,74 @@ pub(crate) fn sigevent(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     Some(format!("{{sigev_signo={signo}, sigev_notify={how}}}"))
 }
 
+/// `struct msghdr`; with `filled`, the kernel wrote that many bytes into the iovecs (recvmsg).
+pub(crate) fn msghdr(ctx: &Ctx<'_>, address: u64, filled: Option<u64>) -> Option<String> {
+    let f = Fields::read(ctx, address, 56)?;
+    let (name, namelen) = (f.u64(0), f.u32(8));
+    let (iov, iovlen) = (f.u64(16), f.u64(24));
+    let (control, controllen) = (f.u64(32), f.u64(40));
+    let name = if name == 0 {
+        addr(name)
+    } else {
+        sockaddr(ctx, name, namelen.into()).unwrap_or_else(|| addr(name))
+    };
+    let iovs = if iov == 0 {
+        addr(iov)
+    } else {
+        iovecs(ctx, iov, iovlen, filled).unwrap_or_else(|| addr(iov))
+    };
+    let mut out =
+        format!("{{msg_name={name}, msg_namelen={namelen}, msg_iov={iovs}, msg_iovlen={iovlen}, ");
+    if controllen > 0 {
+        let cmsgs = cmsgs(ctx, control, controllen).unwrap_or_else(|| addr(control));
+        out.push_str(&format!("msg_control={cmsgs}, "));
+    }
+    let msg_flags = flags(f.u32(48).into(), flags::MSG_FLAGS, "MSG_???");
+    out.push_str(&format!(
+        "msg_controllen={controllen}, msg_flags={msg_flags}}}"
+    ));
+    Some(out)
+}
+
+/// Control messages: `[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]`.
+fn cmsgs(ctx: &Ctx<'_>, address: u64, len: u64) -> Option<String> {
+    let bytes = ctx.read(address, usize::try_from(len.min(4096)).ok()?)?;
+    let f = Fields(bytes);
+    let mut items = Vec::new();
+    let mut offset = 0;
+    while offset + 16 <= f.0.len() {
+        let cmsg_len = f.u64(offset);
+        let (level, kind) = (f.i32(offset + 8), f.i32(offset + 12));
+        let data_len = usize::try_from(cmsg_len).ok()?.saturating_sub(16);
+        let data_end = (offset + 16 + data_len).min(f.0.len());
+        let level_name = xval(u64::from(level as u32), flags::SOCK_LEVELS, "SOL_??");
+        let mut item = format!("{{cmsg_len={cmsg_len}, cmsg_level={level_name}, cmsg_type=");
+        match (level, kind) {
+            (1, 1) => {
+                let fds: Vec<String> = (offset + 16..data_end)
+                    .step_by(4)
+                    .filter(|&o| o + 4 <= data_end)
+                    .map(|o| f.i32(o).to_string())
+                    .collect();
+                item.push_str(&format!("SCM_RIGHTS, cmsg_data=[{}]}}", fds.join(", ")));
+            }
+            (1, 2) if data_end >= offset + 28 => item.push_str(&format!(
+                "SCM_CREDENTIALS, cmsg_data={{pid={}, uid={}, gid={}}}}}",
+                f.i32(offset + 16),
+                f.u32(offset + 20),
+                f.u32(offset + 24)
+            )),
+            _ => item.push_str(&format!("{}}}", hex(u64::from(kind as u32)))),
+        }
+        items.push(item);
+        if cmsg_len < 16 {
+            break;
+        }
+        offset += usize::try_from((cmsg_len + 7) & !7).ok()?;
+    }
+    Some(format!("[{}]", items.join(", ")))
+}
+
 /// A wait status: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
 pub(crate) fn wait_status(ctx: &Ctx<'_>, address: u64) -> Option<String> {
     let status = ctx.read_i32(address)?;

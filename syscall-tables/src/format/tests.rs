@@ -1067,6 +1067,48 @@ fn sockets() {
 }
 
 #[test]
+fn messages() {
+    let mut m = Mem::default();
+    let hello = m.put(0x1000, b"hello");
+    let iov = m.put_u64s(0x2000, &[hello, 5]);
+    let mut cmsg = Vec::new();
+    cmsg.extend(24u64.to_le_bytes());
+    cmsg.extend(1i32.to_le_bytes());
+    cmsg.extend(1i32.to_le_bytes());
+    cmsg.extend(0i32.to_le_bytes());
+    cmsg.extend(1i32.to_le_bytes());
+    let control = m.put(0x3000, &cmsg);
+    let msg = m.put_u64s(0x4000, &[0, 0, iov, 1, control, 24, 0]);
+    assert_eq!(
+        call(&m, nr::SENDMSG, &[3, msg, 0x4000], Some(5)),
+        r#"sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}], msg_iovlen=1, msg_control=[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[0, 1]}], msg_controllen=24, msg_flags=0}, MSG_NOSIGNAL) = 5"#
+    );
+    let plain = m.put_u64s(0x5000, &[0, 0, iov, 1, 0, 0, 0]);
+    assert_eq!(
+        call(&m, nr::SENDMSG, &[3, plain, 0], Some(5)),
+        r#"sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=5}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, 0) = 5"#
+    );
+    let mut creds = Vec::new();
+    creds.extend(28u64.to_le_bytes());
+    creds.extend(1i32.to_le_bytes());
+    creds.extend(2i32.to_le_bytes());
+    creds.extend(8524i32.to_le_bytes());
+    creds.extend([0; 12]);
+    let creds = m.put(0x6000, &creds);
+    let big = m.put(0x7000, b"hello and more");
+    let riov = m.put_u64s(0x8000, &[big, 64]);
+    let received = m.put_u64s(0x9000, &[0, 0, riov, 1, creds, 32, 0]);
+    assert_eq!(
+        call(&m, nr::RECVMSG, &[4, received, 0], Some(5)),
+        r#"recvmsg(4, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="hello", iov_len=64}], msg_iovlen=1, msg_control=[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=8524, uid=0, gid=0}}], msg_controllen=32, msg_flags=0}, 0) = 5"#
+    );
+    assert_eq!(
+        call(&m, nr::RECVMSG, &[4, received, 0x40], Some(-11)),
+        "recvmsg(4, {msg_namelen=0}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)"
+    );
+}
+
+#[test]
 fn polling() {
     let mut m = Mem::default();
     let mut pf = Vec::new();
