@@ -281,8 +281,8 @@ pub enum ArgKind {
         /// Index of the argument holding the pointer to the address length.
         len_arg: u8,
     },
-    /// A `socklen_t` the app passes in and the kernel updates: `[16]` after a successful call.
-    OutSockLen,
+    /// A pointer to a `socklen_t` the app passes in and the kernel updates: `[16]`.
+    SockLen,
     /// `struct msghdr` passed in (sendmsg).
     Msghdr,
     /// `struct msghdr` the kernel fills (recvmsg); the return value is the byte count.
@@ -308,6 +308,8 @@ pub enum ArgKind {
     FutexOp,
     /// An arch_prctl code; decodes the second argument.
     ArchPrctlCode,
+    /// A seccomp operation; decodes the flags and the argument after it.
+    SeccompOp,
     /// A prctl option; decodes the arguments after it.
     PrctlOption,
     /// The flags of clone; strace prints clone's arguments by name.

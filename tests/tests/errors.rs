@@ -138,3 +138,24 @@ fn int80_is_enosys_not_a_64bit_call() {
     out.assert_code(0);
     assert_eq!(out.stdout_str(), "-38\n", "{}", out.describe());
 }
+
+/// Every syscall that cannot block or end the caller, called with hostile arguments: the
+/// sentry answers each (with an errno or a value) and never fails itself.
+#[test]
+fn hostile_arguments_never_break_the_sentry() {
+    let prog = compile("syscall_fuzz", &[]);
+    let dir = TempDir::new("fuzz");
+    let out = run_sandboxed(
+        &[prog.to_str().unwrap(), "20"],
+        &RunOpts::new().cwd(dir.path()).stdin(Vec::new()),
+    );
+    let stdout = out.stdout_str();
+    assert!(stdout.ends_with("survived\n"), "{}", out.describe());
+    out.assert_code(0);
+    let stderr = out.stderr_str();
+    assert!(
+        !stderr.contains("blinders:") && !stderr.contains("panicked"),
+        "{}",
+        out.describe()
+    );
+}

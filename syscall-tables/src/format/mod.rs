@@ -156,13 +156,14 @@ fn format_args(ctx: &Ctx<'_>, info: &SyscallInfo) -> Vec<String> {
             ArgKind::FutexOp => return special::futex(ctx, shown),
             ArgKind::ArchPrctlCode => return special::arch_prctl(ctx),
             ArgKind::PrctlOption => return special::prctl(ctx),
+            ArgKind::SeccompOp => return special::seccomp(ctx),
             ArgKind::CloneArgs => return special::clone(ctx),
             ArgKind::IoctlReq => return special::ioctl(ctx, shown),
             ArgKind::Skip => {}
             ArgKind::OpenMode => {
                 let flags = ctx.args[index - 1];
                 if flags & (flags::O_CREAT | flags::O_TMPFILE_BIT) != 0 {
-                    shown.push(octal(value & 0o7777_7777));
+                    shown.push(octal(value & 0o177777));
                 }
             }
             _ if ctx.nr == nr::MREMAP && index == 4 && ctx.args[3] & flags::MREMAP_FIXED == 0 => {}
@@ -200,7 +201,7 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
         K::StrArray => ctx.string_array(value),
         K::EnvArray => ctx.env_array(value),
         K::OpenFlags => flags::open_flags(value),
-        K::Mode => octal(value & 0o7777_7777),
+        K::Mode => octal(value & 0o177777),
         K::FileMode => flags::file_mode(value & 0xffff_ffff),
         K::Dev => flags::makedev(value),
         K::AtFlags => flags(value & 0xffff_ffff, flags::AT_FLAGS, "AT_???"),
@@ -327,7 +328,7 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
                 Some(format!("{{msg_namelen={namelen}}}"))
             }),
         },
-        K::OutSockLen => ctx.out(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]"))),
+        K::SockLen => ctx.input(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]"))),
         K::SockOptVal { len_arg } if arg(len_arg) == 4 => {
             ctx.input(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]")))
         }
@@ -350,6 +351,7 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
         | K::FutexOp
         | K::ArchPrctlCode
         | K::PrctlOption
+        | K::SeccompOp
         | K::CloneArgs => hex(value),
     }
 }

@@ -65,6 +65,18 @@ fn flock(ctx: &Ctx<'_>, address: u64, with_pid: bool) -> Option<String> {
     Some(out)
 }
 
+/// `struct f_owner_ex`: `{type=F_OWNER_PID, pid=1}`.
+fn owner_ex(ctx: &Ctx<'_>, address: u64) -> Option<String> {
+    const OWNER_TYPES: Xlat = &[(0, "F_OWNER_TID"), (1, "F_OWNER_PID"), (2, "F_OWNER_PGRP")];
+    let bytes = ctx.read(address, 8)?;
+    let kind = u32::from_le_bytes(bytes[0..4].try_into().ok()?);
+    let pid = i32::from_le_bytes(bytes[4..8].try_into().ok()?);
+    Some(format!(
+        "{{type={}, pid={pid}}}",
+        xval(kind.into(), OWNER_TYPES, "F_OWNER_???")
+    ))
+}
+
 /// fcntl(fd, cmd, arg): the third argument is shown, and decoded, by command.
 pub(super) fn fcntl(ctx: &Ctx<'_>, mut shown: Vec<String>) -> Vec<String> {
     let cmd = u64::from(low32(ctx.args[1]));
@@ -85,7 +97,9 @@ pub(super) fn fcntl(ctx: &Ctx<'_>, mut shown: Vec<String>) -> Vec<String> {
         1026 => Some(flags(arg & 0xffff_ffff, flags::DNOTIFY, "DN_???")),
         1033 => Some(flags(arg & 0xffff_ffff, flags::SEALS, "F_SEAL_???")),
         0 | 8 | 1027 | 1030 | 1031 => Some(int(arg).to_string()),
-        15 | 16 | 17 | 1035 | 1036 | 1037 | 1038 => Some(addr(arg)),
+        15 => Some(ctx.input(arg, owner_ex)),
+        16 => Some(ctx.out(arg, owner_ex)),
+        17 | 1035 | 1036 | 1037 | 1038 => Some(addr(arg)),
         _ => Some(hex(arg)),
     };
     shown.extend(third);
@@ -421,6 +435,45 @@ pub(super) fn prctl(ctx: &Ctx<'_>) -> Vec<String> {
         }
         38 | 39 | 41 | 42 => shown.extend(a[1..5].iter().map(u64::to_string)),
         _ => shown.extend(a[1..5].iter().map(|&v| hex(v))),
+    }
+    shown
+}
+
+const SECCOMP_OPS: Xlat = &[
+    (0, "SECCOMP_SET_MODE_STRICT"),
+    (1, "SECCOMP_SET_MODE_FILTER"),
+    (2, "SECCOMP_GET_ACTION_AVAIL"),
+    (3, "SECCOMP_GET_NOTIF_SIZES"),
+];
+
+const SECCOMP_FILTER_FLAGS: Xlat = &[
+    (1, "SECCOMP_FILTER_FLAG_TSYNC"),
+    (2, "SECCOMP_FILTER_FLAG_LOG"),
+    (4, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+    (8, "SECCOMP_FILTER_FLAG_NEW_LISTENER"),
+    (16, "SECCOMP_FILTER_FLAG_TSYNC_ESRCH"),
+    (32, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+];
+
+/// seccomp(op, flags, args): a filter's flags and program are decoded.
+pub(super) fn seccomp(ctx: &Ctx<'_>) -> Vec<String> {
+    let a = ctx.args;
+    let op = u64::from(low32(a[0]));
+    let mut shown = vec![xval(op, SECCOMP_OPS, "SECCOMP_SET_MODE_???")];
+    if op == 1 {
+        shown.push(flags(
+            a[1] & 0xffff_ffff,
+            SECCOMP_FILTER_FLAGS,
+            "SECCOMP_FILTER_FLAG_???",
+        ));
+        shown.push(ctx.input(a[2], |ctx, address| {
+            let bytes = ctx.read(address, 16)?;
+            let len = u16::from_le_bytes([bytes[0], bytes[1]]);
+            let filter = u64::from_le_bytes(bytes[8..16].try_into().ok()?);
+            Some(format!("{{len={len}, filter={}}}", addr(filter)))
+        }));
+    } else {
+        shown.extend([low32(a[1]).to_string(), addr(a[2])]);
     }
     shown
 }

@@ -662,6 +662,11 @@ fn fcntl_commands() {
         call(&m, nr::FCNTL, &[7, 7, 0], e),
         format!("fcntl(7, F_SETLKW, NULL) {ebadf}")
     );
+    let owner = m.put_i32s(0x2000, &[1, 1]);
+    assert_eq!(
+        call(&m, nr::FCNTL, &[0, 16, owner], Some(0)),
+        "fcntl(0, F_GETOWN_EX, {type=F_OWNER_PID, pid=1}) = 0"
+    );
 }
 
 #[test]
@@ -1058,7 +1063,7 @@ fn sockets() {
     );
     assert_eq!(
         call(&m, nr::ACCEPT, &[3, inet, len], Some(-11)),
-        "accept(3, 0x3000, 0x8000) = -1 EAGAIN (Resource temporarily unavailable)"
+        "accept(3, 0x3000, [16]) = -1 EAGAIN (Resource temporarily unavailable)"
     );
     assert_eq!(
         call(&m, nr::RECVFROM, &[3, 0, 0, 0, 0, 0], Some(0)),
@@ -1332,6 +1337,28 @@ fn processes() {
     );
     assert_eq!(call(&m, nr::GETPID, &[], Some(5598)), "getpid() = 5598");
     assert_eq!(call(&m, nr::EXIT, &[0], None), "exit(0) = ?");
+}
+
+#[test]
+fn seccomp() {
+    let mut m = Mem::default();
+    let prog = m.put_u64s(0x1000, &[12, 0x5555_0000]);
+    assert_eq!(
+        call(&m, nr::SECCOMP, &[1, 1, prog], Some(0)),
+        "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, {len=12, filter=0x55550000}) = 0"
+    );
+    assert_eq!(
+        call(&m, nr::SECCOMP, &[1, 0xff, 0], Some(-14)),
+        "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG|SECCOMP_FILTER_FLAG_SPEC_ALLOW|SECCOMP_FILTER_FLAG_NEW_LISTENER|SECCOMP_FILTER_FLAG_TSYNC_ESRCH|SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV|0xc0, NULL) = -1 EFAULT (Bad address)"
+    );
+    assert_eq!(
+        call(&m, nr::SECCOMP, &[0, 0, 0], Some(0)),
+        "seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL) = 0"
+    );
+    assert_eq!(
+        call(&m, nr::SECCOMP, &[4, 0, 0], Some(-22)),
+        "seccomp(0x4 /* SECCOMP_SET_MODE_??? */, 0, NULL) = -1 EINVAL (Invalid argument)"
+    );
 }
 
 #[test]
