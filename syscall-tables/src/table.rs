@@ -82,7 +82,7 @@ const fn signature(n: u64) -> Option<(&'static [ArgKind], RetKind)> {
         nr::GETPEERNAME => &[Fd, OutSockaddr { len_arg: 2 }, SockLen],
         nr::SOCKETPAIR => &[SocketFamily, SocketType, SocketProtocol, OutFdPair],
         nr::SETSOCKOPT => &[Fd, SockLevel, SockOptName, SockOptVal { len_arg: 4 }, UInt],
-        nr::GETSOCKOPT => &[Fd, SockLevel, SockOptName, Ptr, Ptr],
+        nr::GETSOCKOPT => &[Fd, SockLevel, SockOptName, OutSockOptVal { len_arg: 4 }, SockLen],
         nr::CLONE => &[CloneArgs, Ptr, Ptr, Ptr, Hex],
         nr::FORK => &[],
         nr::VFORK => &[],
@@ -192,7 +192,7 @@ const fn signature(n: u64) -> Option<(&'static [ArgKind], RetKind)> {
         nr::SYNC => &[],
         nr::ACCT => &[Path],
         nr::SETTIMEOFDAY => &[Timeval, Ptr],
-        nr::MOUNT => &[Path, Path, CStr, MountFlags, Ptr],
+        nr::MOUNT => &[Path, Path, CStr, MountFlags, CStr],
         nr::UMOUNT2 => &[Path, UmountFlags],
         nr::SWAPON => &[Path, Hex],
         nr::SWAPOFF => &[Path],
@@ -469,7 +469,7 @@ mod tests {
                         count_arg
                     }
                     GidArray { count_arg } => count_arg,
-                    OutSockaddr { len_arg } => len_arg,
+                    OutSockaddr { len_arg } | OutSockOptVal { len_arg } => len_arg,
                     _ => continue,
                 };
                 assert!(usize::from(target) < info.args.len(), "{}", info.name);

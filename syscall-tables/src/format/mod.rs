@@ -1,5 +1,6 @@
 //! Formatting a syscall as strace prints it.
 
+mod prctl;
 mod special;
 mod strings;
 mod structs;
@@ -154,14 +155,14 @@ fn format_args(ctx: &Ctx<'_>, info: &SyscallInfo) -> Vec<String> {
             // These decide how the rest of the arguments look.
             ArgKind::FcntlCmd => return special::fcntl(ctx, shown),
             ArgKind::FutexOp => return special::futex(ctx, shown),
-            ArgKind::ArchPrctlCode => return special::arch_prctl(ctx),
-            ArgKind::PrctlOption => return special::prctl(ctx),
-            ArgKind::SeccompOp => return special::seccomp(ctx),
+            ArgKind::ArchPrctlCode => return prctl::arch_prctl(ctx),
+            ArgKind::PrctlOption => return prctl::prctl(ctx),
+            ArgKind::SeccompOp => return prctl::seccomp(ctx),
             ArgKind::CloneArgs => return special::clone(ctx),
             ArgKind::IoctlReq => return special::ioctl(ctx, shown),
             ArgKind::Skip => {}
             ArgKind::OpenMode => {
-                let flags = ctx.args[index - 1];
+                let flags = ctx.args[index.saturating_sub(1)];
                 if flags & (flags::O_CREAT | flags::O_TMPFILE_BIT) != 0 {
                     shown.push(octal(value & 0o177777));
                 }
@@ -328,6 +329,14 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
                 Some(format!("{{msg_namelen={namelen}}}"))
             }),
         },
+        K::OutSockOptVal { len_arg } => match ctx.success() {
+            Some(_) => ctx.input(value, |ctx, a| {
+                let len = ctx.read_i32(arg(len_arg))?;
+                (len == 4).then_some(())?;
+                ctx.read_i32(a).map(|v| format!("[{v}]"))
+            }),
+            None => addr(value),
+        },
         K::SockLen => ctx.input(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]"))),
         K::SockOptVal { len_arg } if arg(len_arg) == 4 => {
             ctx.input(value, |ctx, a| ctx.read_i32(a).map(|v| format!("[{v}]")))
@@ -338,7 +347,7 @@ fn format_arg(ctx: &Ctx<'_>, index: usize, kind: ArgKind) -> String {
             _ => addr(value),
         },
         K::Dirents => match ctx.success_len() {
-            Some(len) => structs::dirents(ctx, value, len),
+            Some(len) => structs::dirents(ctx, value, len.min(1 << 20)),
             None => addr(value),
         },
         K::Sigevent => ctx.input(value, structs::sigevent),

@@ -2,6 +2,7 @@
 //! values copied from its output into the fake memory).
 
 use super::*;
+use crate::SYSCALL_TABLE_LEN;
 
 /// App memory for tests: a few regions at fixed addresses.
 #[derive(Default)]
@@ -1042,6 +1043,12 @@ fn sockets() {
         call(&m, nr::SHUTDOWN, &[6, 2], Some(0)),
         "shutdown(6, SHUT_RDWR) = 0"
     );
+    let four = m.put_i32s(0x9000, &[4]);
+    let zero = m.put_i32s(0xa000, &[0]);
+    assert_eq!(
+        call(&m, nr::GETSOCKOPT, &[3, 1, 4, zero, four], Some(0)),
+        "getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0"
+    );
     assert_eq!(call(&m, nr::LISTEN, &[6, 5], Some(0)), "listen(6, 5) = 0");
     let pair = m.put_i32s(0x7000, &[3, 4]);
     assert_eq!(
@@ -1131,6 +1138,11 @@ fn polling() {
     assert_eq!(
         call(&m, nr::POLL, &[0, 0, 0], Some(0)),
         "poll(NULL, 0, 0) = 0 (Timeout)"
+    );
+    let left = m.put_u64s(0x8000, &[0, 999786869]);
+    assert_eq!(
+        call(&m, nr::PPOLL, &[pf, 2, left, 0, 8], Some(1)),
+        "ppoll([{fd=3, events=POLLIN|POLLPRI}, {fd=4, events=POLLOUT}], 2, {tv_sec=0, tv_nsec=999786869}, NULL, 8) = 1 ([{fd=4, revents=POLLOUT}], left {tv_sec=0, tv_nsec=999786869})"
     );
     let mut neg_fd = Vec::new();
     neg_fd.extend((-9i32).to_le_bytes());
@@ -1423,4 +1435,45 @@ fn misc_flags() {
         call(&m, nr::GETITIMER, &[3, 0], Some(-22)),
         "getitimer(0x3 /* ITIMER_??? */, NULL) = -1 EINVAL (Invalid argument)"
     );
+}
+
+/// Garbage in any register or in memory never panics, for any syscall.
+#[test]
+fn never_panics() {
+    // Memory at 0x1000 holding bytes that make structures as odd as possible.
+    let patterns: [&[u8]; 3] = [&[0xff; 4096], &[0; 4096], &[0x10; 4096]];
+    let values = [
+        0,
+        1,
+        0x1000,
+        0x1ff8,
+        0xffff_ffff,
+        u64::MAX,
+        0x8000_0000_0000_0000,
+        4096,
+    ];
+    let rets = [
+        None,
+        Some(0),
+        Some(1),
+        Some(4096),
+        Some(-1),
+        Some(-512),
+        Some(-4095),
+        Some(i64::MAX),
+    ];
+    for pattern in patterns {
+        let mut m = Mem::default();
+        m.put(0x1000, pattern);
+        let mem = |a, l| m.read(a, l);
+        for nr in 0..SYSCALL_TABLE_LEN as u64 + 2 {
+            for (i, &value) in values.iter().enumerate() {
+                let mut regs = [value; 6];
+                regs[i % 6] = 0x1000;
+                let ret = rets[i % rets.len()];
+                let line = format_syscall(nr, &regs, ret, &mem);
+                assert!(line.contains(" = "), "{line}");
+            }
+        }
+    }
 }
