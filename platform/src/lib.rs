@@ -4,9 +4,10 @@
 //! `Context.Switch`:
 //! - [`MemoryFile`]: the one file that backs all app memory, mapped into the sentry and into
 //!   every stub, so copying syscall buffers is a plain memory copy in the sentry;
-//! - [`Platform`]: creates stub processes (one per app address space);
-//! - [`Stub`]: one address space and its thread: run it until it traps ([`Stub::switch`]),
-//!   and change its mappings ([`Stub::map`], [`Stub::unmap`], [`Stub::protect`]).
+//! - [`Platform`]: creates address spaces (one stub process each) and adopts new stub threads;
+//! - [`Context`]: one stub thread, run by one sentry thread: run an app thread until it traps
+//!   ([`Context::switch`]), and change the mappings of its address space ([`Context::map`],
+//!   [`Context::unmap`], [`Context::protect`]).
 //!
 //! The first implementation is ptrace with `PTRACE_SYSEMU` ([`ptrace::PtracePlatform`]): the app's
 //! system calls never run on the host. A seccomp-based platform can be added beside it without
@@ -113,17 +114,28 @@ impl PlatformError {
     }
 }
 
-/// A trap mechanism: makes stubs.
+/// A trap mechanism: makes address spaces and the contexts that run app threads in them.
 pub trait Platform: Send + Sync {
-    /// Starts a new, empty address space with one thread, stopped. Must be called from the
-    /// sentry thread that will serve it (ptrace requests come from the tracing thread).
-    fn new_stub(&self, mem: &MemoryFile) -> Result<Box<dyn Stub>, PlatformError>;
+    /// Starts a new, empty address space with one stub thread, stopped, traced by the calling
+    /// sentry thread (ptrace requests come from the tracing thread).
+    fn new_address_space(&self, mem: &MemoryFile) -> Result<Box<dyn Context>, PlatformError>;
+    /// Takes over a stub thread made by [`Context::new_thread`]: the calling sentry thread
+    /// becomes the one that runs it.
+    fn adopt(&self, thread: NewThread) -> Result<Box<dyn Context>, PlatformError>;
     /// A name for logs: "ptrace".
     fn name(&self) -> &'static str;
 }
 
-/// One app address space and its thread.
-pub trait Stub: Send {
+/// A stub thread made for another sentry thread to adopt. It runs only the stub's own code
+/// (it waits in `pause`) until adopted; dropping it unadopted ends it.
+pub struct NewThread {
+    pub(crate) tid: i32,
+    pub(crate) process: std::sync::Arc<ptrace::StubProcess>,
+}
+
+/// One stub thread of an address space, run by one sentry thread: it runs app threads until
+/// they trap, and changes the mappings of the address space it belongs to.
+pub trait Context: Send {
     /// Runs the thread with `regs` until it traps; `regs` then holds its registers at the trap.
     fn switch(&mut self, regs: &mut Regs) -> Result<Trap, PlatformError>;
     /// Maps `len` bytes of the memory file at `offset` to `addr` (shared, fixed) with `prot`,
@@ -133,10 +145,13 @@ pub trait Stub: Send {
     fn unmap(&mut self, addr: u64, len: u64) -> Result<(), PlatformError>;
     /// Changes the protection of `[addr, addr + len)`.
     fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError>;
+    /// Starts another stub thread in this address space, for a new app thread.
+    fn new_thread(&mut self) -> Result<NewThread, PlatformError>;
     /// Registers to start a thread with: the stub's segment selectors, everything else zero.
     fn initial_regs(&self) -> Regs;
-    /// Ends the stub (SIGKILL) and reaps it. Idempotent.
-    fn kill(&mut self);
-    /// The host pid of the stub, for logs only: it never reaches the app.
+    /// Ends the whole address space (every stub thread in it). Idempotent.
+    fn kill_all(&mut self);
+    /// The host pid of the stub process, for logs and host accounting only: it never reaches
+    /// the app.
     fn host_pid(&self) -> i32;
 }

@@ -1,28 +1,59 @@
-//! The ptrace platform: each app address space is a stub process traced with `PTRACE_SYSEMU`,
-//! so the app's system calls stop before the host kernel runs them.
+//! The ptrace platform: each app address space is a stub process, each app thread runs in a
+//! stub thread traced with `PTRACE_SYSEMU` by the sentry thread that serves it, so the app's
+//! system calls stop before the host kernel runs them.
 //!
-//! A stub starts as a fork of the sentry thread that serves it. Before it stops for the first
-//! time it keeps only the memory file (as fd [`STUB_MEMFD`]) and maps one code page holding
-//! `syscall; int3`; the sentry then unmaps everything else. Host calls the sentry makes for the
-//! stub (mmap of the memory file, munmap, mprotect) run at that page: set the registers, continue,
-//! and the `int3` stops the stub again right after the call.
+//! A stub process starts as a fork of the sentry thread that serves its first thread. Before
+//! it stops for the first time it keeps only the memory file (as fd [`STUB_MEMFD`]) and maps
+//! one code page; the sentry then unmaps everything else. The code page holds:
+//! - `syscall; int3`: host calls the sentry makes for the stub (mmap of the memory file,
+//!   munmap, mprotect): set the registers, continue, and the `int3` stops the thread again;
+//! - a `clone` that makes a new stub thread, whose child side loops in `pause()` until another
+//!   sentry thread seizes it (`PTRACE_SEIZE` + `PTRACE_INTERRUPT`). Threads whose app thread
+//!   exited are sent back to that loop, detached, and reused.
 
 mod sys;
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::{
-    pin_current_thread, MemoryFile, Platform, PlatformError, Prot, Regs, SignalInfo, Stub, Trap,
-    PAGE_SIZE, STUB_CODE_ADDR,
+    pin_current_thread, Context, MemoryFile, NewThread, Platform, PlatformError, Prot, Regs,
+    SignalInfo, Trap, PAGE_SIZE, STUB_CODE_ADDR,
 };
 use sys::WaitStatus;
 
 /// The stub's file descriptor for the memory file.
 const STUB_MEMFD: i32 = 0;
-/// `syscall; int3`.
-const STUB_CODE: [u8; 3] = [0x0f, 0x05, 0xcc];
+/// Offset of `syscall; int3` in the code page.
+const HOST_CALL: u64 = 0;
+/// Offset of the thread-making `clone` in the code page.
+const CLONE_CALL: u64 = 16;
+/// Offset of the `pause()` loop where new and parked threads wait.
+const PARK_LOOP: u64 = 23;
+/// The code page's contents.
+const STUB_CODE: [u8; 33] = [
+    0x0f, 0x05, // 0: syscall
+    0xcc, // 2: int3
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 3..16: padding
+    0x0f, 0x05, // 16: syscall (clone)
+    0x48, 0x85, 0xc0, // 18: test rax, rax
+    0x75, 0x09, // 21: jnz 32 (the parent)
+    0xb8, 0x22, 0x00, 0x00, 0x00, // 23: mov eax, 34 (pause)
+    0x0f, 0x05, // 28: syscall
+    0xeb, 0xf7, // 30: jmp 23
+    0xcc, // 32: int3 (the parent, after clone)
+];
 /// One past the highest user address on x86_64 with 4-level page tables.
 const TASK_SIZE: u64 = 0x7fff_ffff_f000;
+/// The flags of a stub thread: a thread of the stub process that nothing traces by itself.
+const STUB_THREAD_FLAGS: u64 = (libc::CLONE_VM
+    | libc::CLONE_FS
+    | libc::CLONE_FILES
+    | libc::CLONE_SIGHAND
+    | libc::CLONE_THREAD
+    | libc::CLONE_SYSVSEM
+    | libc::CLONE_UNTRACED) as u64;
 
 /// The ptrace trap mechanism.
 pub struct PtracePlatform {
@@ -30,22 +61,32 @@ pub struct PtracePlatform {
 }
 
 impl PtracePlatform {
-    /// `pin_cpu`: the CPU on which each serving sentry thread and its stub are kept, or `None`
-    /// to let the host scheduler place them (about four times slower per trap here).
+    /// `pin_cpu`: the CPU on which each serving sentry thread and its stub thread are kept, or
+    /// `None` to let the host scheduler place them (about six times slower per trap here).
     pub fn new(pin_cpu: Option<usize>) -> PtracePlatform {
         PtracePlatform { pin_cpu }
     }
-}
 
-impl Platform for PtracePlatform {
-    fn new_stub(&self, mem: &MemoryFile) -> Result<Box<dyn Stub>, PlatformError> {
+    fn pin(&self) -> Result<(), PlatformError> {
         if let Some(cpu) = self.pin_cpu {
             pin_current_thread(cpu).map_err(|source| PlatformError::Host {
                 op: "sched_setaffinity",
                 source,
             })?;
         }
-        Ok(Box::new(PtraceStub::spawn(mem)?))
+        Ok(())
+    }
+}
+
+impl Platform for PtracePlatform {
+    fn new_address_space(&self, mem: &MemoryFile) -> Result<Box<dyn Context>, PlatformError> {
+        self.pin()?;
+        Ok(Box::new(PtraceThread::spawn_process(mem)?))
+    }
+
+    fn adopt(&self, thread: NewThread) -> Result<Box<dyn Context>, PlatformError> {
+        self.pin()?;
+        Ok(Box::new(PtraceThread::adopt(thread)?))
     }
 
     fn name(&self) -> &'static str {
@@ -53,19 +94,45 @@ impl Platform for PtracePlatform {
     }
 }
 
-/// A traced stub process with one thread.
-struct PtraceStub {
+/// A stub process: killed when the last context of it goes.
+pub struct StubProcess {
     pid: i32,
+    killed: AtomicBool,
+    /// Stub threads parked in the pause loop, untraced, ready for reuse.
+    parked: Mutex<Vec<i32>>,
+}
+
+impl StubProcess {
+    fn kill(&self) {
+        if !self.killed.swap(true, Ordering::SeqCst) {
+            sys::kill(self.pid, libc::SIGKILL);
+        }
+    }
+}
+
+impl Drop for StubProcess {
+    fn drop(&mut self) {
+        self.kill();
+        // The leader is a child of the sentry (of whichever sentry thread made it, or another
+        // thread of ours after that one ended); reap it.
+        sys::reap(self.pid);
+    }
+}
+
+/// A traced stub thread.
+struct PtraceThread {
+    tid: i32,
+    process: Arc<StubProcess>,
     dead: bool,
-    /// Registers from the last stop: the base for injected calls (segment registers etc.).
+    /// Registers from the last stop: the base for host calls (segment registers etc.).
     last_regs: Regs,
-    /// Signals that arrived while the sentry was running a host call in the stub; reported by
-    /// the next `switch`.
+    /// Signals that arrived while the sentry was running a host call; reported by the next
+    /// `switch`.
     pending: VecDeque<SignalInfo>,
 }
 
-impl PtraceStub {
-    fn spawn(mem: &MemoryFile) -> Result<PtraceStub, PlatformError> {
+impl PtraceThread {
+    fn spawn_process(mem: &MemoryFile) -> Result<PtraceThread, PlatformError> {
         let parent = sys::getpid();
         let pid = sys::fork().map_err(|e| PlatformError::Host {
             op: "fork",
@@ -74,79 +141,123 @@ impl PtraceStub {
         if pid == 0 {
             sys::stub_child(mem.fd(), STUB_MEMFD, parent, STUB_CODE_ADDR, &STUB_CODE);
         }
-        let mut stub = PtraceStub {
+        let process = Arc::new(StubProcess {
             pid,
+            killed: AtomicBool::new(false),
+            parked: Mutex::new(Vec::new()),
+        });
+        let mut thread = PtraceThread {
+            tid: pid,
+            process,
             dead: false,
             last_regs: Regs::default(),
             pending: VecDeque::new(),
         };
         match sys::wait(pid)? {
-            WaitStatus::Stopped(sig) if sig == libc::SIGSTOP => {}
-            WaitStatus::Stopped(_) => return Err(stub.unexpected(0)),
-            WaitStatus::Exited(code) => {
-                stub.dead = true;
-                return Err(stub.unexpected(code << 8));
-            }
-            WaitStatus::Signaled(sig) => {
-                stub.dead = true;
-                return Err(stub.unexpected(sig));
+            WaitStatus::Stopped(libc::SIGSTOP, _) => {}
+            other => {
+                thread.dead = !matches!(other, WaitStatus::Stopped(..));
+                return Err(thread.unexpected(other.raw()));
             }
         }
         sys::set_options(pid, libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD)?;
-        stub.last_regs = sys::get_regs(pid)?;
+        thread.last_regs = sys::get_regs(pid)?;
         // Leave nothing of the sentry in the stub but the code page.
-        let below = stub.host_call(libc::SYS_munmap, [0, STUB_CODE_ADDR, 0, 0, 0, 0])?;
+        let below = thread.host_call(libc::SYS_munmap, [0, STUB_CODE_ADDR, 0, 0, 0, 0])?;
         let above_start = STUB_CODE_ADDR + PAGE_SIZE;
-        let above = stub.host_call(
+        let above = thread.host_call(
             libc::SYS_munmap,
             [above_start, TASK_SIZE - above_start, 0, 0, 0, 0],
         )?;
         if below != 0 || above != 0 {
-            return Err(stub.unexpected(0));
+            return Err(thread.unexpected(0));
         }
-        Ok(stub)
+        Ok(thread)
+    }
+
+    fn adopt(mut new: NewThread) -> Result<PtraceThread, PlatformError> {
+        // Take the thread out of `new`, so its Drop does not park it again.
+        let tid = std::mem::take(&mut new.tid);
+        let process = new.process.clone();
+        let mut thread = PtraceThread {
+            tid,
+            process,
+            dead: false,
+            last_regs: Regs::default(),
+            pending: VecDeque::new(),
+        };
+        sys::seize(tid, libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD)?;
+        sys::interrupt(tid)?;
+        loop {
+            match sys::wait(tid)? {
+                WaitStatus::Stopped(_, libc::PTRACE_EVENT_STOP) => break,
+                // A signal for the stub process that this thread took: keep it for the app.
+                WaitStatus::Stopped(_, _) => {
+                    thread.pending.push_back(sys::get_siginfo(tid)?);
+                    sys::resume(tid, libc::PTRACE_CONT, 0)?;
+                }
+                other => {
+                    thread.dead = true;
+                    return Err(thread.unexpected(other.raw()));
+                }
+            }
+        }
+        thread.last_regs = sys::get_regs(tid)?;
+        Ok(thread)
     }
 
     fn unexpected(&self, status: i32) -> PlatformError {
         PlatformError::UnexpectedStop {
-            pid: self.pid,
+            pid: self.tid,
             status,
         }
     }
 
-    /// Runs host syscall `nr` in the stub at its code page; returns the raw result (`-errno` on
-    /// failure). The registers are left changed: `switch` always loads the app's before it
-    /// resumes the app.
-    fn host_call(&mut self, nr: libc::c_long, args: [u64; 6]) -> Result<i64, PlatformError> {
+    /// Runs the stub code at `entry` with `nr` and `args` until its `int3`; returns `rax`
+    /// (`-errno` on failure). The registers are left changed: `switch` always loads the app's
+    /// before it resumes the app.
+    fn run_stub_code(
+        &mut self,
+        entry: u64,
+        nr: libc::c_long,
+        args: [u64; 6],
+    ) -> Result<i64, PlatformError> {
         let mut regs = self.last_regs;
         let r = &mut regs.0;
         r.rax = nr as u64;
         r.orig_rax = u64::MAX;
-        r.rip = STUB_CODE_ADDR;
+        r.rip = STUB_CODE_ADDR + entry;
         [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9] = args;
-        sys::set_regs(self.pid, &regs)?;
-        sys::resume(self.pid, libc::PTRACE_CONT, 0)?;
+        sys::set_regs(self.tid, &regs)?;
+        sys::resume(self.tid, libc::PTRACE_CONT, 0)?;
         loop {
-            match sys::wait(self.pid)? {
-                WaitStatus::Stopped(libc::SIGTRAP) => break,
-                WaitStatus::Stopped(_) => {
-                    let info = sys::get_siginfo(self.pid)?;
+            match sys::wait(self.tid)? {
+                WaitStatus::Stopped(libc::SIGTRAP, 0) => break,
+                WaitStatus::Stopped(_, libc::PTRACE_EVENT_STOP) => {
+                    sys::resume(self.tid, libc::PTRACE_CONT, 0)?;
+                }
+                WaitStatus::Stopped(_, _) => {
+                    let info = sys::get_siginfo(self.tid)?;
                     if info.code > 0 || info.code == libc::SI_KERNEL {
-                        // A fault of the host call itself: the stub is broken.
-                        self.kill();
-                        return Err(PlatformError::StubDied { pid: self.pid });
+                        // A fault of the stub code itself: the stub is broken.
+                        self.kill_all();
+                        return Err(PlatformError::StubDied { pid: self.tid });
                     }
                     // A signal for the app arrived meanwhile: keep it for the sentry, go on.
                     self.pending.push_back(info);
-                    sys::resume(self.pid, libc::PTRACE_CONT, 0)?;
+                    sys::resume(self.tid, libc::PTRACE_CONT, 0)?;
                 }
                 WaitStatus::Exited(_) | WaitStatus::Signaled(_) => {
                     self.dead = true;
-                    return Err(PlatformError::StubDied { pid: self.pid });
+                    return Err(PlatformError::StubDied { pid: self.tid });
                 }
             }
         }
-        sys::peek_rax(self.pid)
+        sys::peek_rax(self.tid)
+    }
+
+    fn host_call(&mut self, nr: libc::c_long, args: [u64; 6]) -> Result<i64, PlatformError> {
+        self.run_stub_code(HOST_CALL, nr, args)
     }
 
     fn host_call_ok(
@@ -166,7 +277,7 @@ impl PtraceStub {
     }
 }
 
-impl Stub for PtraceStub {
+impl Context for PtraceThread {
     fn switch(&mut self, regs: &mut Regs) -> Result<Trap, PlatformError> {
         if let Some(info) = self.pending.pop_front() {
             return Ok(Trap::Signal(info));
@@ -174,23 +285,33 @@ impl Stub for PtraceStub {
         if self.dead {
             return Ok(Trap::Died);
         }
-        sys::set_regs(self.pid, regs)?;
-        sys::resume(self.pid, libc::PTRACE_SYSEMU, 0)?;
-        let status = sys::wait(self.pid)?;
-        match status {
-            WaitStatus::Stopped(sig) if sig == libc::SIGTRAP | 0x80 => {
-                *regs = sys::get_regs(self.pid)?;
-                self.last_regs = *regs;
-                Ok(Trap::Syscall)
-            }
-            WaitStatus::Stopped(_) => {
-                *regs = sys::get_regs(self.pid)?;
-                self.last_regs = *regs;
-                Ok(Trap::Signal(sys::get_siginfo(self.pid)?))
-            }
-            WaitStatus::Exited(_) | WaitStatus::Signaled(_) => {
-                self.dead = true;
-                Ok(Trap::Died)
+        // The sentry restarts syscalls itself: never let the host's restart logic, which reads
+        // orig_rax, rewind the app.
+        let mut load = *regs;
+        load.0.orig_rax = u64::MAX;
+        sys::set_regs(self.tid, &load)?;
+        sys::resume(self.tid, libc::PTRACE_SYSEMU, 0)?;
+        loop {
+            let status = sys::wait(self.tid)?;
+            match status {
+                WaitStatus::Stopped(sig, 0) if sig == libc::SIGTRAP | 0x80 => {
+                    *regs = sys::get_regs(self.tid)?;
+                    self.last_regs = *regs;
+                    return Ok(Trap::Syscall);
+                }
+                // A group stop or interrupt of the stub process: not the app's business.
+                WaitStatus::Stopped(_, libc::PTRACE_EVENT_STOP) => {
+                    sys::resume(self.tid, libc::PTRACE_SYSEMU, 0)?;
+                }
+                WaitStatus::Stopped(_, _) => {
+                    *regs = sys::get_regs(self.tid)?;
+                    self.last_regs = *regs;
+                    return Ok(Trap::Signal(sys::get_siginfo(self.tid)?));
+                }
+                WaitStatus::Exited(_) | WaitStatus::Signaled(_) => {
+                    self.dead = true;
+                    return Ok(Trap::Died);
+                }
             }
         }
     }
@@ -223,6 +344,33 @@ impl Stub for PtraceStub {
         Ok(())
     }
 
+    fn new_thread(&mut self) -> Result<NewThread, PlatformError> {
+        let parked = self
+            .process
+            .parked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        let tid = match parked {
+            Some(tid) => tid,
+            None => {
+                let args = [STUB_THREAD_FLAGS, 0, 0, 0, 0, 0];
+                let tid = self.run_stub_code(CLONE_CALL, libc::SYS_clone, args)?;
+                if tid <= 0 {
+                    return Err(PlatformError::Host {
+                        op: "clone in stub",
+                        source: std::io::Error::from_raw_os_error((-tid) as i32),
+                    });
+                }
+                tid as i32
+            }
+        };
+        Ok(NewThread {
+            tid,
+            process: self.process.clone(),
+        })
+    }
+
     fn initial_regs(&self) -> Regs {
         let mut regs = Regs::default();
         let (from, to) = (&self.last_regs.0, &mut regs.0);
@@ -233,22 +381,61 @@ impl Stub for PtraceStub {
         regs
     }
 
-    fn kill(&mut self) {
-        if self.dead {
-            return;
+    fn kill_all(&mut self) {
+        self.process.kill();
+        if !self.dead {
+            sys::wait_exit(self.tid);
+            self.dead = true;
         }
-        sys::kill_and_reap(self.pid);
-        self.dead = true;
     }
 
     fn host_pid(&self) -> i32 {
-        self.pid
+        self.process.pid
     }
 }
 
-impl Drop for PtraceStub {
+impl Drop for PtraceThread {
     fn drop(&mut self) {
-        self.kill();
+        if self.dead || self.process.killed.load(Ordering::SeqCst) {
+            if !self.dead {
+                sys::wait_exit(self.tid);
+            }
+            return;
+        }
+        // The app thread is gone but its process lives on: park the stub thread in the pause
+        // loop, untraced, for the next thread of this address space.
+        let mut regs = self.last_regs;
+        regs.0.rip = STUB_CODE_ADDR + PARK_LOOP;
+        regs.0.orig_rax = u64::MAX;
+        if sys::set_regs(self.tid, &regs).is_ok() && sys::detach(self.tid).is_ok() {
+            self.process
+                .parked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.tid);
+        } else {
+            self.process.kill();
+        }
+    }
+}
+
+impl NewThread {
+    /// The host thread id, for logs.
+    pub fn host_tid(&self) -> i32 {
+        self.tid
+    }
+}
+
+impl Drop for NewThread {
+    fn drop(&mut self) {
+        // Unadopted (adopt() takes the tid, leaving 0): it is still in the pause loop.
+        if self.tid != 0 {
+            self.process
+                .parked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.tid);
+        }
     }
 }
 
@@ -256,35 +443,71 @@ impl Drop for PtraceStub {
 mod tests {
     use super::*;
 
+    // loop: mov rax, 110 (getppid); syscall; jmp loop
+    const LOOP: [u8; 11] = [0x48, 0xc7, 0xc0, 0x6e, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf5];
+    const CODE_ADDR: u64 = 0x40_0000;
+
     /// A stub runs code from the memory file, and its syscalls trap without running.
     #[test]
     fn stub_traps_syscalls_and_maps_memory() {
         let mem = MemoryFile::new(1 << 30).unwrap();
         let platform = PtracePlatform::new(Some(crate::current_cpu()));
-        let mut stub = platform.new_stub(&mem).unwrap();
+        let mut ctx = platform.new_address_space(&mem).unwrap();
         let off = mem.allocate(PAGE_SIZE).unwrap();
-        // loop: mov rax, 110 (getppid); syscall; jmp loop
-        let code = [0x48, 0xc7, 0xc0, 0x6e, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf5];
-        mem.write(off, &code).unwrap();
-        let addr = 0x40_0000;
-        stub.map(addr, PAGE_SIZE, Prot::READ | Prot::EXEC, off)
+        mem.write(off, &LOOP).unwrap();
+        ctx.map(CODE_ADDR, PAGE_SIZE, Prot::READ | Prot::EXEC, off)
             .unwrap();
-        let mut regs = stub.initial_regs();
-        regs.0.rip = addr;
+        let mut regs = ctx.initial_regs();
+        regs.0.rip = CODE_ADDR;
         for _ in 0..3 {
-            let t = stub.switch(&mut regs).unwrap();
+            let t = ctx.switch(&mut regs).unwrap();
             assert_eq!(t, Trap::Syscall, "{regs:?}");
             assert_eq!(regs.syscall_nr(), 110);
-            assert_eq!(regs.0.rip, addr + 9);
+            assert_eq!(regs.0.rip, CODE_ADDR + 9);
             regs.set_return(42);
         }
-        stub.unmap(addr, PAGE_SIZE).unwrap();
+        ctx.unmap(CODE_ADDR, PAGE_SIZE).unwrap();
         // Running unmapped code faults with SIGSEGV, reported, not delivered.
-        match stub.switch(&mut regs).unwrap() {
+        match ctx.switch(&mut regs).unwrap() {
             Trap::Signal(info) => assert_eq!(info.signo, libc::SIGSEGV),
             other => panic!("expected SIGSEGV, got {other:?}"),
         }
-        stub.kill();
-        assert_eq!(stub.switch(&mut regs).unwrap(), Trap::Died);
+        ctx.kill_all();
+        assert_eq!(ctx.switch(&mut regs).unwrap(), Trap::Died);
+    }
+
+    /// A second stub thread, adopted by another sentry thread, runs in the same address space;
+    /// when its context goes it is parked and reused.
+    #[test]
+    fn threads_are_adopted_by_other_sentry_threads_and_reused() {
+        let mem = MemoryFile::new(1 << 30).unwrap();
+        let platform = Arc::new(PtracePlatform::new(Some(crate::current_cpu())));
+        let mut ctx = platform.new_address_space(&mem).unwrap();
+        let off = mem.allocate(PAGE_SIZE).unwrap();
+        mem.write(off, &LOOP).unwrap();
+        ctx.map(CODE_ADDR, PAGE_SIZE, Prot::READ | Prot::EXEC, off)
+            .unwrap();
+        let base = ctx.initial_regs();
+        let mut first_tid = 0;
+        for round in 0..2 {
+            let new = ctx.new_thread().unwrap();
+            let tid = new.host_tid();
+            if round == 0 {
+                first_tid = tid;
+            } else {
+                assert_eq!(tid, first_tid, "the parked thread was not reused");
+            }
+            let p = platform.clone();
+            std::thread::spawn(move || {
+                let mut other = p.adopt(new).unwrap();
+                let mut regs = base;
+                regs.0.rip = CODE_ADDR;
+                assert_eq!(other.switch(&mut regs).unwrap(), Trap::Syscall);
+                assert_eq!(regs.syscall_nr(), 110);
+            })
+            .join()
+            .unwrap();
+        }
+        ctx.kill_all();
     }
 }

@@ -4,9 +4,21 @@
 use crate::{PlatformError, Regs, SignalInfo};
 
 pub(super) enum WaitStatus {
-    Stopped(i32),
+    /// Stopped with a signal number and a ptrace event (status >> 16).
+    Stopped(i32, i32),
     Exited(i32),
     Signaled(i32),
+}
+
+impl WaitStatus {
+    /// Something like the raw wait status, for error messages.
+    pub(super) fn raw(&self) -> i32 {
+        match *self {
+            WaitStatus::Stopped(sig, event) => (event << 16) | (sig << 8) | 0x7f,
+            WaitStatus::Exited(code) => code << 8,
+            WaitStatus::Signaled(sig) => sig,
+        }
+    }
 }
 
 pub(super) fn getpid() -> i32 {
@@ -133,7 +145,7 @@ pub(super) fn wait(pid: i32) -> Result<WaitStatus, PlatformError> {
         }
     }
     Ok(if libc::WIFSTOPPED(status) {
-        WaitStatus::Stopped(libc::WSTOPSIG(status))
+        WaitStatus::Stopped(libc::WSTOPSIG(status), status >> 16)
     } else if libc::WIFSIGNALED(status) {
         WaitStatus::Signaled(libc::WTERMSIG(status))
     } else {
@@ -207,12 +219,55 @@ pub(super) fn get_siginfo(pid: i32) -> Result<SignalInfo, PlatformError> {
     })
 }
 
-pub(super) fn kill_and_reap(pid: i32) {
-    // SAFETY: pid is our own traced child, not yet reaped (the caller tracks that).
-    unsafe { libc::kill(pid, libc::SIGKILL) };
-    while let Ok(status) = wait(pid) {
-        if !matches!(status, WaitStatus::Stopped(_)) {
+pub(super) fn kill(pid: i32, sig: i32) {
+    // SAFETY: pid is our own stub process (the caller tracks that it is not yet reaped).
+    unsafe { libc::kill(pid, sig) };
+}
+
+/// Waits until the traced thread `tid` has exited (after a SIGKILL), discarding stops.
+pub(super) fn wait_exit(tid: i32) {
+    while let Ok(status) = wait(tid) {
+        if !matches!(status, WaitStatus::Stopped(..)) {
             break;
         }
+        // SAFETY: resuming our own tracee; it is dying and will not run app code.
+        unsafe { libc::ptrace(libc::PTRACE_CONT, tid, 0, 0) };
     }
+}
+
+/// Reaps the stub process `pid` once it has died; gives up quietly if another thread of ours
+/// already did.
+pub(super) fn reap(pid: i32) {
+    let mut status = 0;
+    loop {
+        // SAFETY: status is a valid out-pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        if r == pid && (libc::WIFEXITED(status) || libc::WIFSIGNALED(status)) {
+            return;
+        }
+        if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+}
+
+/// PTRACE_SEIZE with `options`.
+pub(super) fn seize(tid: i32, options: i32) -> Result<(), PlatformError> {
+    // SAFETY: PTRACE_SEIZE takes the options as data; no memory is passed.
+    let r = unsafe { libc::ptrace(libc::PTRACE_SEIZE, tid, 0, options as libc::c_long) };
+    check("PTRACE_SEIZE", r).map(drop)
+}
+
+/// PTRACE_INTERRUPT: stop a seized thread wherever it is.
+pub(super) fn interrupt(tid: i32) -> Result<(), PlatformError> {
+    // SAFETY: no memory is passed.
+    let r = unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, tid, 0, 0) };
+    check("PTRACE_INTERRUPT", r).map(drop)
+}
+
+/// PTRACE_DETACH without a signal: the thread runs on, untraced.
+pub(super) fn detach(tid: i32) -> Result<(), PlatformError> {
+    // SAFETY: no memory is passed.
+    let r = unsafe { libc::ptrace(libc::PTRACE_DETACH, tid, 0, 0) };
+    check("PTRACE_DETACH", r).map(drop)
 }

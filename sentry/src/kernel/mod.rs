@@ -1,5 +1,6 @@
 //! The kernel: what all tasks of a sandbox share, and starting the first one.
 
+pub mod process;
 pub mod signal;
 pub mod task;
 
@@ -13,8 +14,9 @@ use crate::errno::Errno;
 use crate::fs::host::HostRoot;
 use crate::fs::Vfs;
 use crate::loader::{self, Credentials, ExecArgs};
+pub use process::{PidTable, Process};
 pub use signal::{SigAction, SignalState};
-pub use task::Task;
+pub use task::{FsContext, Task};
 
 /// How big the memory file may grow: the most app memory a sandbox can hold at once.
 const MEMORY_FILE_SIZE: u64 = 1 << 40;
@@ -77,11 +79,93 @@ pub struct Kernel {
     pub groups: Vec<u32>,
     /// The sandbox's CPUs, as sched_getaffinity reports them (the host's at start-up).
     pub cpu_mask: Vec<u8>,
+    /// The PID namespace.
+    pub pids: Mutex<PidTable>,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
 }
 
 impl Kernel {
+    fn pid_table(&self) -> std::sync::MutexGuard<'_, PidTable> {
+        self.pids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The process `pid`, if it exists (zombies included).
+    pub fn process(&self, pid: i32) -> Option<Arc<Process>> {
+        self.pid_table().get(pid)
+    }
+
+    /// Every process, in pid order.
+    pub fn processes(&self) -> Vec<Arc<Process>> {
+        self.pid_table().processes.values().cloned().collect()
+    }
+
+    /// A new id for a task; EAGAIN past the sandbox's task limit.
+    pub fn alloc_pid(&self) -> Result<i32, Errno> {
+        self.pid_table().alloc()
+    }
+
+    /// Returns an unused id.
+    pub fn free_pid(&self, pid: i32) {
+        self.pid_table().free(pid);
+    }
+
+    pub fn insert_process(&self, process: Arc<Process>) {
+        self.pid_table().processes.insert(process.pid, process);
+    }
+
+    /// Forgets a reaped process.
+    pub fn remove_process(&self, pid: i32) {
+        let mut t = self.pid_table();
+        t.processes.remove(&pid);
+        t.free(pid);
+    }
+
+    /// Gives the children of an ended process to PID 1, which reaps them.
+    pub fn reparent_to_init(&self, from: i32, children: Vec<i32>) {
+        if children.is_empty() {
+            return;
+        }
+        let Some(init) = self.process(1).filter(|_| from != 1) else {
+            return;
+        };
+        for &c in &children {
+            if let Some(child) = self.process(c) {
+                child.lock().ppid = 1;
+            }
+        }
+        let mut i = init.lock();
+        i.children.extend(children);
+        init.event.notify_all();
+    }
+
+    /// Sends `sig` to the process `target` from outside it: applies its disposition. A fatal
+    /// signal ends every thread (the stub is killed, blocked waits are interrupted).
+    pub fn signal_process(&self, target: &Process, sig: i32) {
+        let host_pid = {
+            let mut p = target.lock();
+            if p.exit.is_some() || p.group_exit.is_some() {
+                return;
+            }
+            // A process-directed signal is blocked only if every thread blocks it; with one
+            // thread per process for now, the mask is not visible here: handled below by the
+            // target's own disposition.
+            match signal::fatal(&p.actions, 0, sig, false) {
+                Some(sig) => p.group_exit = Some(ExitStatus::Signaled(sig)),
+                None => return,
+            }
+            p.host_pid
+        };
+        // Stop the app wherever it runs; its serving thread sees the group exit. The stub is
+        // ours, a child of this sentry.
+        if host_pid > 0 {
+            // SAFETY: host_pid is a stub process of this sandbox.
+            unsafe { libc::kill(host_pid, libc::SIGKILL) };
+        }
+        let _guard = target.lock();
+        target.event.notify_all();
+    }
+
     /// Logs an unimplemented syscall, once per number.
     pub fn log_unimplemented(&self, nr: u64) {
         let first = self
@@ -139,6 +223,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         creds: host_credentials(),
         cpu_mask: host_cpu_mask(),
         groups: host_groups(),
+        pids: Mutex::new(PidTable::default()),
         unimplemented: Mutex::new(HashSet::new()),
     });
     if let Some(cpu) = config.pin_cpu {
@@ -155,12 +240,25 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
     if kernel.strace {
         eprintln!("{}", task::format_initial_exec(&args));
     }
+    let pid = kernel.alloc_pid().map_err(|errno| SandboxError::Exec {
+        path: config.path.clone(),
+        errno,
+    })?;
     let loaded = loader::load(&kernel, &config.path, args, &kernel.creds).map_err(|errno| {
         SandboxError::Exec {
             path: config.path.clone(),
             errno,
         }
     })?;
-    let mut task = Task::new_init(kernel.clone(), loaded, config.cwd);
-    Ok(task.run()?)
+    let mut task = Task::new_init(kernel.clone(), pid, loaded, config.cwd);
+    let result = task.run();
+    let status = *result
+        .as_ref()
+        .unwrap_or(&ExitStatus::Signaled(libc::SIGKILL));
+    task.exit_process(status);
+    // When PID 1 ends, the sandbox ends: every other process is killed (as in a PID namespace).
+    for p in kernel.processes() {
+        kernel.signal_process(&p, libc::SIGKILL);
+    }
+    Ok(result?)
 }

@@ -71,67 +71,46 @@ pub struct StackT {
 // SAFETY: integers only; the padding is an explicit field.
 unsafe impl crate::mm::Pod for StackT {}
 
-/// A thread group's dispositions, and a thread's mask and alternate stack.
-#[derive(Clone)]
+/// A thread's signal mask and alternate stack (the dispositions are the process's).
+#[derive(Clone, Default)]
 pub struct SignalState {
-    pub actions: [SigAction; NSIG],
     pub mask: u64,
     pub altstack: StackT,
 }
 
-impl Default for SignalState {
-    fn default() -> Self {
-        SignalState {
-            actions: [SigAction::default(); NSIG],
-            mask: 0,
-            altstack: StackT::default(),
+/// execve keeps ignored signals ignored and resets handled ones to the default.
+pub fn reset_for_exec(actions: &mut [SigAction; NSIG]) {
+    for a in actions.iter_mut() {
+        if a.handler != SIG_IGN {
+            *a = SigAction::default();
         }
     }
 }
 
-impl SignalState {
-    pub fn action(&self, sig: i32) -> SigAction {
-        self.actions[(sig - 1) as usize]
+/// What happens to the whole process if `sig` arrives now, given its dispositions and the
+/// thread's mask: `Some(sig)` if it dies of it. `fault` marks a synchronous fault of the
+/// app's own, which Linux never lets it ignore or block.
+pub fn fatal(actions: &[SigAction; NSIG], mask: u64, sig: i32, fault: bool) -> Option<i32> {
+    let action = actions[(sig - 1) as usize];
+    if fault {
+        if action.handler > SIG_IGN {
+            tracing::warn!("signal {sig}: handler not run (signal delivery not implemented yet)");
+        }
+        return Some(sig);
     }
-
-    /// execve keeps ignored signals ignored and resets handled ones to the default.
-    pub fn reset_for_exec(&mut self) {
-        for a in &mut self.actions {
-            if a.handler != SIG_IGN {
-                *a = SigAction::default();
-            }
-        }
+    if mask & sig_bit(sig) != 0 && sig_bit(sig) & UNBLOCKABLE == 0 {
+        tracing::debug!("signal {sig} blocked: dropped (pending signals not implemented yet)");
+        return None;
     }
-
-    /// What happens to the whole process if `sig` arrives now: `Some(sig)` if it dies of it.
-    /// `fault` marks a synchronous fault of the app's own, which Linux never lets it ignore or
-    /// block.
-    pub fn fatal(&self, sig: i32, fault: bool) -> Option<i32> {
-        let action = self.action(sig);
-        if fault {
-            if action.handler > SIG_IGN {
-                tracing::warn!(
-                    "signal {sig}: handler not run (signal delivery not implemented yet)"
-                );
-            }
-            return Some(sig);
-        }
-        if self.mask & sig_bit(sig) != 0 && sig_bit(sig) & UNBLOCKABLE == 0 {
-            tracing::debug!("signal {sig} blocked: dropped (pending signals not implemented yet)");
-            return None;
-        }
-        match action.handler {
-            SIG_DFL => match default_action(sig) {
-                DefaultAction::Terminate | DefaultAction::CoreDump => Some(sig),
-                _ => None,
-            },
-            SIG_IGN => None,
-            _ => {
-                tracing::warn!(
-                    "signal {sig}: handler not run (signal delivery not implemented yet)"
-                );
-                None
-            }
+    match action.handler {
+        SIG_DFL => match default_action(sig) {
+            DefaultAction::Terminate | DefaultAction::CoreDump => Some(sig),
+            _ => None,
+        },
+        SIG_IGN => None,
+        _ => {
+            tracing::warn!("signal {sig}: handler not run (signal delivery not implemented yet)");
+            None
         }
     }
 }

@@ -1,10 +1,11 @@
-//! A task: one app thread and the sentry state it runs against.
+//! A task: one app thread, served by one sentry thread, and the state it runs against.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use platform::{PlatformError, Regs, Trap};
+use platform::{Context, PlatformError, Regs, Trap};
 
-use super::{ExitStatus, Kernel, SignalState};
+use super::process::{set_current, Process};
+use super::{ExitStatus, Kernel};
 use crate::fs::host::HostFile;
 use crate::fs::{FdTable, File};
 use crate::loader::{ExecArgs, Loaded};
@@ -14,24 +15,32 @@ use crate::syscalls;
 /// Resource limits, indexed by `RLIMIT_*`.
 pub const RLIM_NLIMITS: usize = 16;
 
-/// One app thread (for now: one process of one thread).
+/// The file-system context: working directory and umask (shared with CLONE_FS).
+#[derive(Clone)]
+pub struct FsContext {
+    /// Absolute and canonical.
+    pub cwd: String,
+    pub umask: u32,
+}
+
+/// One app thread.
 pub struct Task {
     pub kernel: Arc<Kernel>,
     /// The sandbox's own ids: the first process is PID 1.
     pub tid: i32,
-    pub pid: i32,
-    pub ppid: i32,
+    pub process: Arc<Process>,
     pub regs: Regs,
-    pub mm: MemoryManager,
-    pub fds: FdTable,
-    /// The working directory, absolute.
-    pub cwd: String,
-    pub umask: u32,
+    /// The platform's stub thread that runs this task.
+    pub ctx: Box<dyn Context>,
+    pub mm: Arc<MemoryManager>,
+    pub fds: Arc<Mutex<FdTable>>,
+    pub fs: Arc<Mutex<FsContext>>,
     /// The executable's absolute path: /proc/self/exe.
     pub exe: String,
     /// The thread's name (comm), 15 bytes at most.
     pub comm: Vec<u8>,
-    pub signals: SignalState,
+    /// The blocked signals and the alternate signal stack.
+    pub signals: super::SignalState,
     pub rlimits: [libc::rlimit; RLIM_NLIMITS],
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
@@ -73,26 +82,37 @@ pub fn format_initial_exec(args: &ExecArgs) -> String {
 
 impl Task {
     /// The sandbox's first task, PID 1, with the sentry's stdin, stdout and stderr.
-    pub fn new_init(kernel: Arc<Kernel>, loaded: Loaded, cwd: String) -> Task {
+    pub fn new_init(kernel: Arc<Kernel>, pid: i32, loaded: Loaded, cwd: String) -> Task {
         let mut fds = FdTable::default();
         for fd in 0..3 {
             if let Some((file, flags)) = HostFile::from_stdio(fd) {
                 fds.put(fd as usize, File::new(Arc::new(file), flags), false);
             }
         }
+        let process = Process::new(pid, 0, pid, pid);
+        {
+            let mut p = process.lock();
+            p.host_pid = loaded.ctx.host_pid();
+            p.exe = loaded.exe.clone();
+        }
+        kernel
+            .pids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .processes
+            .insert(pid, process.clone());
         Task {
             kernel,
-            tid: 1,
-            pid: 1,
-            ppid: 0,
+            tid: pid,
+            process,
             regs: loaded.regs,
+            ctx: loaded.ctx,
             mm: loaded.mm,
-            fds,
-            cwd,
-            umask: 0o022,
+            fds: Arc::new(Mutex::new(fds)),
+            fs: Arc::new(Mutex::new(FsContext { cwd, umask: 0o022 })),
             comm: comm_of(&loaded.exe),
             exe: loaded.exe,
-            signals: SignalState::default(),
+            signals: super::SignalState::default(),
             rlimits: host_rlimits(),
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -100,54 +120,149 @@ impl Task {
         }
     }
 
+    /// The fd table, locked.
+    pub fn fds(&self) -> MutexGuard<'_, FdTable> {
+        self.fds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The working directory and umask, locked.
+    pub fn fs(&self) -> MutexGuard<'_, FsContext> {
+        self.fs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The working directory.
+    pub fn cwd(&self) -> String {
+        self.fs().cwd.clone()
+    }
+
     /// Replaces the program (execve succeeded): new address space, close-on-exec fds closed,
-    /// handlers reset.
+    /// handlers reset, and a vfork parent let go.
     pub fn exec(&mut self, loaded: Loaded) {
+        self.ctx = loaded.ctx;
         self.mm = loaded.mm;
         self.regs = loaded.regs;
         self.comm = comm_of(&loaded.exe);
-        self.exe = loaded.exe;
-        self.fds.close_on_exec();
-        self.signals.reset_for_exec();
+        self.exe = loaded.exe.clone();
+        // A vfork child shares its parent's fd table until it execs.
+        let fds = self.fds().clone();
+        self.fds = Arc::new(Mutex::new(fds));
+        self.fds().close_on_exec();
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
+        let mut p = self.process.lock();
+        p.host_pid = self.ctx.host_pid();
+        p.exe = loaded.exe;
+        super::signal::reset_for_exec(&mut p.actions);
+        drop(p);
+        self.release_vfork_parent();
     }
 
-    /// Runs the task until it exits.
+    /// Lets a parent waiting in vfork go on (the child exec'd or exited).
+    pub fn release_vfork_parent(&self) {
+        let ppid = {
+            let mut p = self.process.lock();
+            if p.vfork_done {
+                return;
+            }
+            p.vfork_done = true;
+            p.ppid
+        };
+        if let Some(parent) = self.kernel.process(ppid) {
+            let _guard = parent.lock();
+            parent.event.notify_all();
+        }
+    }
+
+    /// Runs the task until it exits; returns how.
     pub fn run(&mut self) -> Result<ExitStatus, PlatformError> {
+        set_current(self.process.clone());
         loop {
-            let trap = self.mm.stub().switch(&mut self.regs)?;
+            let trap = self.ctx.switch(&mut self.regs)?;
             match trap {
                 Trap::Syscall => syscalls::dispatch(self),
                 Trap::Signal(info) => {
                     let fault = info.code > 0 || info.code == libc::SI_KERNEL;
                     tracing::debug!(?info, fault, "host signal for the app");
-                    if let Some(sig) = self.signals.fatal(info.signo, fault) {
+                    let actions = self.process.lock().actions;
+                    if let Some(sig) =
+                        super::signal::fatal(&actions, self.signals.mask, info.signo, fault)
+                    {
                         self.exit = Some(ExitStatus::Signaled(sig));
                     }
                 }
                 Trap::Died => {
-                    tracing::warn!("the stub was killed from outside the sandbox");
-                    self.exit = Some(ExitStatus::Signaled(libc::SIGKILL));
+                    let group = self.process.lock().group_exit;
+                    if group.is_none() {
+                        tracing::warn!("the stub was killed from outside the sandbox");
+                    }
+                    self.exit = Some(group.unwrap_or(ExitStatus::Signaled(libc::SIGKILL)));
                 }
             }
+            if self.exit.is_none() {
+                self.exit = self.process.lock().group_exit;
+            }
             if let Some(status) = self.exit {
-                self.mm.stub().kill();
                 return Ok(status);
             }
         }
     }
 
-    /// The host pid of the stub, for reading its CPU clock. Never shown to the app.
-    pub fn host_pid(&mut self) -> i32 {
-        self.mm.stub().host_pid()
+    /// Ends the task with `status`, and its process if it was the last thread: the process
+    /// becomes a zombie for its parent to reap, its children go to PID 1.
+    pub fn exit_process(&mut self, status: ExitStatus) {
+        let last = {
+            let mut p = self.process.lock();
+            p.threads -= 1;
+            if p.group_exit.is_none() {
+                p.group_exit = Some(status);
+            }
+            p.threads == 0
+        };
+        // The address space goes with its last user; a vfork child leaves its parent's be.
+        if Arc::strong_count(&self.mm) == 1 {
+            self.ctx.kill_all();
+        }
+        if !last {
+            return;
+        }
+        self.release_vfork_parent();
+        let (ppid, children) = {
+            let mut p = self.process.lock();
+            p.exit = Some(status);
+            (p.ppid, std::mem::take(&mut p.children))
+        };
+        self.kernel.reparent_to_init(self.process.pid, children);
+        match self.kernel.process(ppid) {
+            Some(parent) => {
+                let reap_now = {
+                    let pp = parent.lock();
+                    // A parent that ignores SIGCHLD leaves no zombies (SA_NOCLDWAIT too).
+                    let act = pp.actions[(libc::SIGCHLD - 1) as usize];
+                    act.handler == super::signal::SIG_IGN
+                        || act.flags & libc::SA_NOCLDWAIT as u64 != 0
+                };
+                if reap_now {
+                    parent.lock().children.retain(|&c| c != self.process.pid);
+                    self.kernel.remove_process(self.process.pid);
+                }
+                let _guard = parent.lock();
+                parent.event.notify_all();
+            }
+            None => self.kernel.remove_process(self.process.pid),
+        }
     }
 
-    /// Sends the task a signal it raised by its own action (SIGPIPE on a broken pipe): it ends
-    /// the task if the signal's disposition says so.
+    /// Sends the task a signal it raised by its own action (SIGPIPE on a broken pipe, kill of
+    /// itself): it ends the task if the signal's disposition says so.
     pub fn raise_self(&mut self, sig: i32) {
-        if let Some(sig) = self.signals.fatal(sig, false) {
+        let actions = self.process.lock().actions;
+        if let Some(sig) = super::signal::fatal(&actions, self.signals.mask, sig, false) {
             self.exit = Some(ExitStatus::Signaled(sig));
         }
+    }
+
+    /// The host pid of the stub, for reading its CPU clock. Never shown to the app.
+    pub fn host_pid(&self) -> i32 {
+        self.ctx.host_pid()
     }
 }

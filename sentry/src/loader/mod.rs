@@ -6,12 +6,12 @@ mod stack;
 
 use std::sync::Arc;
 
-use platform::{Prot, Regs};
+use platform::{Context, Prot, Regs};
 
 use crate::errno::Errno;
 use crate::fs::FileOps;
 use crate::kernel::Kernel;
-use crate::mm::{layout, page_down, page_up, MemoryManager, Placement, VmaKind};
+use crate::mm::{layout, page_down, page_up, MemoryManager, Placement, VmaKind, Vmas};
 use elf::{ProgramHeader, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
 pub use stack::Credentials;
 
@@ -35,7 +35,9 @@ pub struct ExecArgs {
 
 /// A program loaded and ready to run.
 pub struct Loaded {
-    pub mm: MemoryManager,
+    /// The first thread of the new address space, run by the calling sentry thread.
+    pub ctx: Box<dyn Context>,
+    pub mm: Arc<MemoryManager>,
     pub regs: Regs,
     /// The absolute path of the executable finally loaded (the interpreter of a script):
     /// /proc/self/exe.
@@ -138,13 +140,25 @@ pub fn load(
     let header = elf::parse_header(&head)?;
     stack::check_size(&args.argv, &args.envp, &args.filename)?;
 
-    let stub = kernel.platform.new_stub(&kernel.mem).map_err(|e| {
-        tracing::error!("starting a stub: {e}");
-        Errno::ENOMEM
-    })?;
-    let mut mm = MemoryManager::new(kernel.mem.clone(), stub);
-    let main = map_elf(&mut mm, &*file, &args.path, &header, layout::PIE_BASE)?;
-    mm.set_brk_start(page_up(main.end).ok_or(Errno::ENOMEM)?);
+    let mut ctx = kernel
+        .platform
+        .new_address_space(&kernel.mem)
+        .map_err(|e| {
+            tracing::error!("starting a stub: {e}");
+            Errno::ENOMEM
+        })?;
+    let mm = Arc::new(MemoryManager::new(kernel.mem.clone()));
+    let ctx_ref: &mut dyn Context = &mut *ctx;
+    let mut vmas = mm.lock();
+    let main = map_elf(
+        &mut vmas,
+        ctx_ref,
+        &*file,
+        &args.path,
+        &header,
+        layout::PIE_BASE,
+    )?;
+    vmas.set_brk_start(page_up(main.end).ok_or(Errno::ENOMEM)?);
     let (entry, base) = match &main.interp {
         Some(interp_path) => {
             let interp_file = kernel
@@ -152,7 +166,7 @@ pub fn load(
                 .open(exe, interp_path, libc::O_RDONLY as u32, 0)?;
             let ihead = read_head(&*interp_file)?;
             let iheader = elf::parse_header(&ihead)?;
-            let interp = map_elf(&mut mm, &*interp_file, interp_path, &iheader, 0)?;
+            let interp = map_elf(&mut vmas, ctx_ref, &*interp_file, interp_path, &iheader, 0)?;
             if interp.interp.is_some() {
                 return Err(Errno::ELIBBAD);
             }
@@ -161,7 +175,8 @@ pub fn load(
         None => (main.entry, 0),
     };
 
-    mm.map_anon(
+    vmas.map_anon(
+        ctx_ref,
         layout::STACK_SIZE,
         Prot::READ | Prot::WRITE,
         Placement::Fixed(layout::STACK_TOP - layout::STACK_SIZE),
@@ -173,12 +188,14 @@ pub fn load(
         base,
         entry: main.entry,
     };
-    let sp = stack::build(&mm, &args.argv, &args.envp, &args.filename, &aux, creds)?;
+    let sp = stack::build(&vmas, &args.argv, &args.envp, &args.filename, &aux, creds)?;
+    drop(vmas);
 
-    let mut regs = mm.stub().initial_regs();
+    let mut regs = ctx.initial_regs();
     regs.0.rip = entry;
     regs.0.rsp = sp;
     Ok(Loaded {
+        ctx,
         mm,
         regs,
         exe: args.path,
@@ -209,7 +226,8 @@ fn prot_of(flags: u32) -> Prot {
 /// Maps the PT_LOAD segments of an ELF file. ET_DYN objects go at `dyn_base` if it is free
 /// (0: wherever the top-down search finds room).
 fn map_elf(
-    mm: &mut MemoryManager,
+    mm: &mut Vmas,
+    ctx: &mut dyn Context,
     file: &dyn FileOps,
     path: &str,
     header: &elf::Header,
@@ -258,6 +276,7 @@ fn map_elf(
             offset: file_start,
         };
         mm.map_anon(
+            ctx,
             end - start,
             prot_of(ph.flags),
             Placement::Fixed(start),

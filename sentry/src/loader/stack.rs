@@ -5,7 +5,7 @@
 
 use super::MAX_ARG_STRLEN;
 use crate::errno::Errno;
-use crate::mm::{layout, MemoryManager};
+use crate::mm::{layout, Vmas};
 
 const AT_NULL: u64 = 0;
 const AT_PHDR: u64 = 3;
@@ -81,7 +81,7 @@ fn host_auxval(kind: u64) -> u64 {
 
 /// Writes the initial stack below `layout::STACK_TOP`; returns the stack pointer (at argc).
 pub fn build(
-    mm: &MemoryManager,
+    mm: &Vmas,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     execfn: &[u8],

@@ -11,7 +11,9 @@ mod user;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use platform::{MemoryFile, PlatformError, Prot, Stub, APP_MAX_ADDR, APP_MIN_ADDR, PAGE_SIZE};
+use std::sync::{Mutex, MutexGuard};
+
+use platform::{Context, MemoryFile, PlatformError, Prot, APP_MAX_ADDR, APP_MIN_ADDR, PAGE_SIZE};
 
 use crate::errno::Errno;
 pub use user::{Pod, UserCStr};
@@ -101,35 +103,99 @@ pub mod layout {
     pub const PIE_BASE: u64 = 0x5555_5555_4000;
 }
 
-/// An app address space.
+/// An app address space: shared by the threads of a process (CLONE_VM). Changes take the
+/// calling thread's platform context, through which they are applied to the stub.
 pub struct MemoryManager {
     mem: Arc<MemoryFile>,
-    stub: Box<dyn Stub>,
+    state: Mutex<Vmas>,
+}
+
+/// The VMA map and heap bounds, under the MemoryManager's lock.
+pub struct Vmas {
+    mem: Arc<MemoryFile>,
     vmas: BTreeMap<u64, Vma>,
     brk_start: u64,
     brk: u64,
 }
 
 impl MemoryManager {
-    pub fn new(mem: Arc<MemoryFile>, stub: Box<dyn Stub>) -> MemoryManager {
+    pub fn new(mem: Arc<MemoryFile>) -> MemoryManager {
         MemoryManager {
+            state: Mutex::new(Vmas {
+                mem: mem.clone(),
+                vmas: BTreeMap::new(),
+                brk_start: 0,
+                brk: 0,
+            }),
             mem,
-            stub,
-            vmas: BTreeMap::new(),
-            brk_start: 0,
-            brk: 0,
         }
     }
 
-    /// The stub: the thread that runs in this address space.
-    pub fn stub(&mut self) -> &mut dyn Stub {
-        &mut *self.stub
+    /// Locks the VMA map for a change or a series of copies.
+    pub fn lock(&self) -> MutexGuard<'_, Vmas> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn memory_file(&self) -> &MemoryFile {
         &self.mem
     }
 
+    /// Copies app memory at `addr` into `buf`; EFAULT unless all of it is mapped readable.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.lock().read(addr, buf)
+    }
+
+    /// Copies `buf` to app memory at `addr`; EFAULT unless all of it is mapped writable.
+    pub fn write(&self, addr: u64, buf: &[u8]) -> Result<(), Errno> {
+        self.lock().write(addr, buf)
+    }
+
+    /// EFAULT unless all of `[addr, addr + len)` is mapped with at least `need`.
+    pub fn check_access(&self, addr: u64, len: u64, need: Prot) -> Result<(), Errno> {
+        self.lock().check_access(addr, len, need)
+    }
+
+    /// Reads up to `max` readable bytes at `addr` (for strings and `--strace`).
+    pub fn read_partial(&self, addr: u64, max: usize) -> Vec<u8> {
+        self.lock().read_partial(addr, max)
+    }
+
+    /// Reads app memory regardless of protections (an instruction at the app's `rip`).
+    pub fn read_code(&self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        self.lock().read_code(addr, buf)
+    }
+
+    /// A copy of this address space for a forked child, mapped through the child's context:
+    /// every VMA gets pages of its own with the same contents.
+    pub fn fork(&self, child: &mut dyn Context) -> Result<MemoryManager, Errno> {
+        let parent = self.lock();
+        let copy = MemoryManager::new(self.mem.clone());
+        {
+            let mut c = copy.lock();
+            c.brk_start = parent.brk_start;
+            c.brk = parent.brk;
+            for vma in parent.vmas.values() {
+                let offset = self.mem.allocate(vma.len()).map_err(|_| Errno::ENOMEM)?;
+                if self.mem.copy(vma.mem_offset, offset, vma.len()).is_err() {
+                    self.mem.free(offset, vma.len());
+                    return Err(Errno::ENOMEM);
+                }
+                let mut v = vma.clone();
+                v.mem_offset = offset;
+                c.insert(child, v)?;
+            }
+        }
+        Ok(copy)
+    }
+}
+
+impl Drop for MemoryManager {
+    fn drop(&mut self) {
+        self.lock().release_all();
+    }
+}
+
+impl Vmas {
     /// Sets where the heap starts (after the executable's last segment).
     pub fn set_brk_start(&mut self, addr: u64) {
         self.brk_start = addr;
@@ -206,6 +272,7 @@ impl MemoryManager {
     /// address. The caller fills it through [`MemoryManager::fill`] before the app runs on.
     pub fn map_anon(
         &mut self,
+        ctx: &mut dyn Context,
         len: u64,
         prot: Prot,
         placement: Placement,
@@ -214,22 +281,23 @@ impl MemoryManager {
         let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
         let addr = self.place(len, placement)?;
         let offset = self.mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
-        self.unmap_range(addr, addr + len)?;
-        self.insert(Vma {
-            start: addr,
-            end: addr + len,
-            prot,
-            mem_offset: offset,
-            kind,
-        })?;
+        self.unmap_range(ctx, addr, addr + len)?;
+        self.insert(
+            ctx,
+            Vma {
+                start: addr,
+                end: addr + len,
+                prot,
+                mem_offset: offset,
+                kind,
+            },
+        )?;
         Ok(addr)
     }
 
     /// Inserts `vma` (whose range must be free) and maps it in the stub.
-    fn insert(&mut self, vma: Vma) -> Result<(), Errno> {
-        let r = self
-            .stub
-            .map(vma.start, vma.len(), vma.prot, vma.mem_offset);
+    fn insert(&mut self, ctx: &mut dyn Context, vma: Vma) -> Result<(), Errno> {
+        let r = ctx.map(vma.start, vma.len(), vma.prot, vma.mem_offset);
         if let Err(e) = r {
             self.mem.free(vma.mem_offset, vma.len());
             return Err(host_failure(e));
@@ -378,7 +446,12 @@ impl MemoryManager {
     }
 
     /// Removes every mapping in `[start, end)` (page-aligned), splitting VMAs at the edges.
-    pub fn unmap_range(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+    pub fn unmap_range(
+        &mut self,
+        ctx: &mut dyn Context,
+        start: u64,
+        end: u64,
+    ) -> Result<(), Errno> {
         let gone = self.split_out(start, end);
         if gone.is_empty() {
             return Ok(());
@@ -386,19 +459,23 @@ impl MemoryManager {
         for vma in gone {
             self.mem.free(vma.mem_offset, vma.len());
         }
-        self.stub.unmap(start, end - start).map_err(host_failure)
+        ctx.unmap(start, end - start).map_err(host_failure)
     }
 
     /// Changes the protection of `[start, end)`, which must be entirely mapped (else ENOMEM).
-    pub fn protect(&mut self, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
+    pub fn protect(
+        &mut self,
+        ctx: &mut dyn Context,
+        start: u64,
+        end: u64,
+        prot: Prot,
+    ) -> Result<(), Errno> {
         self.check_mapped(start, end)?;
         for mut vma in self.split_out(start, end) {
             vma.prot = prot;
             self.vmas.insert(vma.start, vma);
         }
-        self.stub
-            .protect(start, end - start, prot)
-            .map_err(host_failure)
+        ctx.protect(start, end - start, prot).map_err(host_failure)
     }
 
     /// ENOMEM unless every page of `[start, end)` is mapped.
@@ -428,7 +505,7 @@ impl MemoryManager {
     }
 
     /// brk(2): moves the end of the heap; returns the new (or, on failure, the old) break.
-    pub fn brk(&mut self, new: u64) -> u64 {
+    pub fn brk(&mut self, ctx: &mut dyn Context, new: u64) -> u64 {
         if new < self.brk_start {
             return self.brk;
         }
@@ -440,6 +517,7 @@ impl MemoryManager {
                 return self.brk;
             }
             let placed = self.map_anon(
+                ctx,
                 new_end - old_end,
                 Prot::READ | Prot::WRITE,
                 Placement::Fixed(old_end),
@@ -448,7 +526,7 @@ impl MemoryManager {
             if placed.is_err() {
                 return self.brk;
             }
-        } else if new_end < old_end && self.unmap_range(new_end, old_end).is_err() {
+        } else if new_end < old_end && self.unmap_range(ctx, new_end, old_end).is_err() {
             return self.brk;
         }
         self.brk = new;
@@ -462,6 +540,7 @@ impl MemoryManager {
     /// Moving never copies: the same memory-file pages are mapped at the new address.
     pub fn remap(
         &mut self,
+        ctx: &mut dyn Context,
         old: u64,
         old_len: u64,
         new_len: u64,
@@ -478,7 +557,7 @@ impl MemoryManager {
         }
         let last = pieces.last().cloned().ok_or(Errno::EFAULT)?;
         if fixed.is_none() && new_len <= old_len {
-            self.unmap_range(old + new_len, old_end)?;
+            self.unmap_range(ctx, old + new_len, old_end)?;
             return Ok(old);
         }
         let grow = |at: u64, len: u64, mem: &MemoryFile| -> Result<Vma, Errno> {
@@ -499,7 +578,7 @@ impl MemoryManager {
             && !self.overlaps(old_end, new_end)
         {
             let extra = grow(old_end, new_len - old_len, &self.mem)?;
-            self.insert(extra)?;
+            self.insert(ctx, extra)?;
             return Ok(old);
         }
         if !may_move {
@@ -512,29 +591,29 @@ impl MemoryManager {
             Some(addr) => self.place(new_len, Placement::Fixed(addr))?,
             None => self.place(new_len, Placement::Hint(0))?,
         };
-        self.unmap_range(dest, dest + new_len)?;
+        self.unmap_range(ctx, dest, dest + new_len)?;
         let keep_end = old + old_len.min(new_len);
         for piece in pieces.into_iter().filter(|p| p.start < keep_end) {
             let mut moved = piece.slice(piece.start, keep_end);
-            self.detach(moved.start, moved.end)?;
+            self.detach(ctx, moved.start, moved.end)?;
             moved.end = dest + (moved.end - old);
             moved.start = dest + (moved.start - old);
-            self.insert(moved)?;
+            self.insert(ctx, moved)?;
         }
         if new_len > old_len {
             let extra = grow(dest + old_len, new_len - old_len, &self.mem)?;
-            self.insert(extra)?;
+            self.insert(ctx, extra)?;
         } else if old_len > new_len {
-            self.unmap_range(keep_end, old_end)?;
+            self.unmap_range(ctx, keep_end, old_end)?;
         }
         Ok(dest)
     }
 
     /// Unmaps `[start, end)` without freeing its memory-file pages (they are being mapped
     /// elsewhere).
-    fn detach(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+    fn detach(&mut self, ctx: &mut dyn Context, start: u64, end: u64) -> Result<(), Errno> {
         self.split_out(start, end);
-        self.stub.unmap(start, end - start).map_err(host_failure)
+        ctx.unmap(start, end - start).map_err(host_failure)
     }
 
     /// Frees every VMA's memory (the stub is going away).
@@ -542,13 +621,6 @@ impl MemoryManager {
         for (_, vma) in std::mem::take(&mut self.vmas) {
             self.mem.free(vma.mem_offset, vma.len());
         }
-    }
-}
-
-impl Drop for MemoryManager {
-    fn drop(&mut self) {
-        self.stub.kill();
-        self.release_all();
     }
 }
 

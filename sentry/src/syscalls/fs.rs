@@ -34,9 +34,9 @@ pub(super) fn resolve(task: &Task, dirfd: i32, path: &str) -> Result<String, Err
         return Ok(path.to_string());
     }
     if dirfd == AT_FDCWD {
-        return Ok(join(&task.cwd, path));
+        return Ok(join(&task.cwd(), path));
     }
-    let dir = task.fds.get(dirfd)?;
+    let dir = task.fds().get(dirfd)?;
     if dir.ops.stat()?.st_mode & libc::S_IFMT != libc::S_IFDIR {
         return Err(Errno::ENOTDIR);
     }
@@ -53,11 +53,11 @@ fn do_open(task: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -
     let ops = task
         .kernel
         .vfs
-        .open(&task.exe, &abs, flags, mode & !task.umask)?;
+        .open(&task.exe, &abs, flags, mode & !task.fs().umask)?;
     let file = File::new(ops, (flags & !OPEN_ONLY_FLAGS) | O_LARGEFILE);
     let cloexec = flags & libc::O_CLOEXEC as u32 != 0;
     let limit = nofile_limit(task);
-    Ok(task.fds.install(file, cloexec, 0, limit)? as u64)
+    Ok(task.fds().install(file, cloexec, 0, limit)? as u64)
 }
 
 pub fn sys_open(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -69,12 +69,12 @@ pub fn sys_openat(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_close(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    task.fds.close(a.int(0))?;
+    task.fds().close(a.int(0))?;
     Ok(0)
 }
 
 pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let file = task.fds.get(a.int(0))?;
+    let file = task.fds().get(a.int(0))?;
     let len = a.uint(2) as usize;
     task.mm
         .check_access(a.u64(1), len as u64, platform::Prot::WRITE)?;
@@ -85,7 +85,7 @@ pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_getcwd(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let mut cwd = task.cwd.clone().into_bytes();
+    let mut cwd = task.cwd().into_bytes();
     cwd.push(0);
     if (a.u64(1) as usize) < cwd.len() {
         return Err(Errno::ERANGE);
@@ -103,37 +103,39 @@ fn set_cwd(task: &mut Task, abs: &str) -> SysResult {
     }
     task.kernel.vfs.access(&task.exe, abs, libc::X_OK)?;
     let canonical = std::fs::canonicalize(abs).map_err(|e| Errno::from_io(&e))?;
-    task.cwd = canonical.to_str().ok_or(Errno::ENOENT)?.to_string();
+    task.fs().cwd = canonical.to_str().ok_or(Errno::ENOENT)?.to_string();
     Ok(0)
 }
 
 pub fn sys_chdir(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let path = read_path(task, a.u64(0), false)?;
-    let abs = join(&task.cwd, &path);
+    let abs = join(&task.cwd(), &path);
     set_cwd(task, &abs)
 }
 
 pub fn sys_fchdir(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let path = task.fds.get(a.int(0))?.ops.path().to_string();
+    let path = task.fds().get(a.int(0))?.ops.path().to_string();
     set_cwd(task, &path)
 }
 
 pub fn sys_umask(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let old = task.umask;
-    task.umask = a.uint(0) & 0o777;
+    let mut fs = task.fs();
+    let old = fs.umask;
+    fs.umask = a.uint(0) & 0o777;
     Ok(u64::from(old))
 }
 
 pub fn sys_fcntl(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let fd = a.int(0);
-    let file = task.fds.get(fd)?;
+    let file = task.fds().get(fd)?;
     let limit = nofile_limit(task);
     match a.int(1) {
-        libc::F_DUPFD => Ok(task.fds.install(file, false, a.uint(2), limit)? as u64),
-        libc::F_DUPFD_CLOEXEC => Ok(task.fds.install(file, true, a.uint(2), limit)? as u64),
-        libc::F_GETFD => Ok(u64::from(task.fds.cloexec(fd)?)),
+        libc::F_DUPFD => Ok(task.fds().install(file, false, a.uint(2), limit)? as u64),
+        libc::F_DUPFD_CLOEXEC => Ok(task.fds().install(file, true, a.uint(2), limit)? as u64),
+        libc::F_GETFD => Ok(u64::from(task.fds().cloexec(fd)?)),
         libc::F_SETFD => {
-            task.fds.set_cloexec(fd, a.int(2) & libc::FD_CLOEXEC != 0)?;
+            task.fds()
+                .set_cloexec(fd, a.int(2) & libc::FD_CLOEXEC != 0)?;
             Ok(0)
         }
         libc::F_GETFL => Ok(u64::from(file.flags())),
@@ -152,25 +154,25 @@ pub fn sys_fcntl(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 fn dup_to(task: &mut Task, old: i32, new: i32, cloexec: bool) -> SysResult {
-    let file: Arc<File> = task.fds.get(old)?;
+    let file: Arc<File> = task.fds().get(old)?;
     let new_idx = usize::try_from(new).map_err(|_| Errno::EBADF)?;
     if new_idx as u64 >= nofile_limit(task).min(u64::from(crate::fs::fdtable::NR_OPEN)) {
         return Err(Errno::EBADF);
     }
-    task.fds.put(new_idx, file, cloexec);
+    task.fds().put(new_idx, file, cloexec);
     Ok(new as u64)
 }
 
 pub fn sys_dup(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let file = task.fds.get(a.int(0))?;
+    let file = task.fds().get(a.int(0))?;
     let limit = nofile_limit(task);
-    Ok(task.fds.install(file, false, 0, limit)? as u64)
+    Ok(task.fds().install(file, false, 0, limit)? as u64)
 }
 
 pub fn sys_dup2(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let (old, new) = (a.int(0), a.int(1));
     if old == new {
-        task.fds.get(old)?;
+        task.fds().get(old)?;
         return Ok(new as u64);
     }
     dup_to(task, old, new, false)
@@ -198,13 +200,13 @@ fn do_pipe(task: &mut Task, fds_addr: u64, flags: i32) -> SysResult {
     let status = (flags & libc::O_NONBLOCK) as u32;
     let cloexec = flags & libc::O_CLOEXEC != 0;
     let limit = nofile_limit(task);
-    let rfd = task.fds.install(
+    let rfd = task.fds().install(
         File::new(Arc::new(r), libc::O_RDONLY as u32 | status),
         cloexec,
         0,
         limit,
     )?;
-    let wfd = match task.fds.install(
+    let wfd = match task.fds().install(
         File::new(Arc::new(w), libc::O_WRONLY as u32 | status),
         cloexec,
         0,
@@ -212,7 +214,7 @@ fn do_pipe(task: &mut Task, fds_addr: u64, flags: i32) -> SysResult {
     ) {
         Ok(fd) => fd,
         Err(e) => {
-            let _ = task.fds.close(rfd);
+            let _ = task.fds().close(rfd);
             return Err(e);
         }
     };
@@ -274,11 +276,11 @@ fn record_lock(task: &mut Task, file: &File, cmd: i32, addr: u64) -> SysResult {
 
 pub fn sys_ioctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let fd = a.int(0);
-    let file = task.fds.get(fd)?;
+    let file = task.fds().get(fd)?;
     let request = u64::from(a.uint(1));
     match request {
         libc::FIOCLEX | libc::FIONCLEX => {
-            task.fds.set_cloexec(fd, request == libc::FIOCLEX)?;
+            task.fds().set_cloexec(fd, request == libc::FIOCLEX)?;
             Ok(0)
         }
         libc::FIONBIO => {

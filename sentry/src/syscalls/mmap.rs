@@ -79,10 +79,13 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
         Placement::Hint(addr)
     };
     if flags & libc::MAP_ANONYMOUS as u64 != 0 {
-        return task.mm.map_anon(len, prot, placement, VmaKind::Anon);
+        return task
+            .mm
+            .lock()
+            .map_anon(&mut *task.ctx, len, prot, placement, VmaKind::Anon);
     }
 
-    let file = task.fds.get(fd)?;
+    let file = task.fds().get(fd)?;
     if !file.readable() {
         return Err(Errno::EACCES);
     }
@@ -98,10 +101,13 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
         path: Arc::from(file.ops.path()),
         offset,
     };
-    let at = task.mm.map_anon(len, prot, placement, kind)?;
+    let at = task
+        .mm
+        .lock()
+        .map_anon(&mut *task.ctx, len, prot, placement, kind)?;
     // Pages past the end of the file read as zeros (Linux would SIGBUS on them).
-    if let Err(e) = task.mm.fill_from_fd(at, len, host_fd, offset) {
-        let _ = task.mm.unmap_range(at, at + len);
+    if let Err(e) = task.mm.lock().fill_from_fd(at, len, host_fd, offset) {
+        let _ = task.mm.lock().unmap_range(&mut *task.ctx, at, at + len);
         return Err(e);
     }
     Ok(at)
@@ -124,7 +130,7 @@ pub fn sys_munmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
     // Nothing of the app lies above APP_MAX_ADDR (the stub's own code page does).
     let end = end.min(APP_MAX_ADDR);
     if start < end {
-        task.mm.unmap_range(start, end)?;
+        task.mm.lock().unmap_range(&mut *task.ctx, start, end)?;
     }
     Ok(0)
 }
@@ -141,12 +147,12 @@ pub fn sys_mprotect(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let end = page_up(len)
         .and_then(|l| addr.checked_add(l))
         .ok_or(Errno::ENOMEM)?;
-    task.mm.protect(addr, end, prot)?;
+    task.mm.lock().protect(&mut *task.ctx, addr, end, prot)?;
     Ok(0)
 }
 
 pub fn sys_brk(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    Ok(task.mm.brk(a.u64(0)))
+    Ok(task.mm.lock().brk(&mut *task.ctx, a.u64(0)))
 }
 
 const MREMAP_MAYMOVE: u64 = 1;
@@ -180,8 +186,10 @@ pub fn sys_mremap(task: &mut Task, a: &SyscallArgs) -> SysResult {
     } else {
         None
     };
+    let may_move = flags & MREMAP_MAYMOVE != 0;
     task.mm
-        .remap(old, old_len, new_len, flags & MREMAP_MAYMOVE != 0, fixed)
+        .lock()
+        .remap(&mut *task.ctx, old, old_len, new_len, may_move, fixed)
 }
 
 pub fn sys_madvise(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -223,9 +231,9 @@ pub fn sys_madvise(task: &mut Task, a: &SyscallArgs) -> SysResult {
         .and_then(|l| addr.checked_add(l))
         .ok_or(Errno::EINVAL)?;
     if discards {
-        task.mm.discard(addr, end)?;
+        task.mm.lock().discard(addr, end)?;
     } else {
-        task.mm.check_mapped(addr, end)?;
+        task.mm.lock().check_mapped(addr, end)?;
     }
     Ok(0)
 }

@@ -17,7 +17,7 @@ const UIO_MAXIOV: u64 = 1024;
 const CHUNK: usize = 1 << 20;
 
 fn readable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
-    let file = task.fds.get(fd)?;
+    let file = task.fds().get(fd)?;
     if !file.readable() {
         return Err(Errno::EBADF);
     }
@@ -25,7 +25,7 @@ fn readable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
 }
 
 fn writable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
-    let file = task.fds.get(fd)?;
+    let file = task.fds().get(fd)?;
     if !file.writable() {
         return Err(Errno::EBADF);
     }
@@ -208,7 +208,7 @@ fn write_from_buf(task: &mut Task, file: &File, data: &[u8]) -> SysResult {
 }
 
 pub fn sys_lseek(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let file = task.fds.get(a.int(0))?;
+    let file = task.fds().get(a.int(0))?;
     let whence = a.uint(2);
     // SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE.
     if whence > 4 {

@@ -31,11 +31,12 @@ pub fn sys_rt_sigaction(task: &mut Task, a: &SyscallArgs) -> SysResult {
         None
     };
     if oact != 0 {
-        task.mm.write_val(oact, &task.signals.action(sig))?;
+        let old = task.process.lock().actions[(sig - 1) as usize];
+        task.mm.write_val(oact, &old)?;
     }
     if let Some(mut new) = new {
         new.mask &= !UNBLOCKABLE;
-        task.signals.actions[(sig - 1) as usize] = new;
+        task.process.lock().actions[(sig - 1) as usize] = new;
     }
     Ok(0)
 }
@@ -116,7 +117,7 @@ fn send_to_self(task: &mut Task, target_is_self: bool, sig: i32) -> SysResult {
 pub fn sys_kill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let pid = a.int(0);
     // 0: own group; -1: everyone we may signal (only ourselves exist); -pgid: our group.
-    let is_self = pid == task.pid || pid == 0 || pid == -1 || pid == -task.pid;
+    let is_self = pid == task.process.pid || pid == 0 || pid == -1 || pid == -task.process.pid;
     send_to_self(task, is_self, a.int(1))
 }
 
@@ -132,6 +133,6 @@ pub fn sys_tgkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if a.int(0) <= 0 || a.int(1) <= 0 {
         return Err(Errno::EINVAL);
     }
-    let is_self = a.int(0) == task.pid && a.int(1) == task.tid;
+    let is_self = a.int(0) == task.process.pid && a.int(1) == task.tid;
     send_to_self(task, is_self, a.int(2))
 }

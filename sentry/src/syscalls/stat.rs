@@ -10,9 +10,9 @@ fn stat_at(task: &Task, dirfd: i32, path_addr: u64, flags: i32) -> Result<libc::
     let path = read_path(task, path_addr, flags & libc::AT_EMPTY_PATH != 0)?;
     if path.is_empty() {
         if dirfd == AT_FDCWD {
-            return task.kernel.vfs.stat(&task.exe, &task.cwd, true);
+            return task.kernel.vfs.stat(&task.exe, &task.cwd(), true);
         }
-        return task.fds.get(dirfd)?.ops.stat();
+        return task.fds().get(dirfd)?.ops.stat();
     }
     let abs = resolve(task, dirfd, &path)?;
     let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
@@ -32,7 +32,7 @@ pub fn sys_lstat(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_fstat(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let st = task.fds.get(a.int(0))?.ops.stat()?;
+    let st = task.fds().get(a.int(0))?.ops.stat()?;
     task.mm.write_val(a.u64(1), &st)?;
     Ok(0)
 }
@@ -144,9 +144,9 @@ fn path_at(task: &Task, dirfd: i32, path_addr: u64, allow_empty: bool) -> Result
     let path = read_path(task, path_addr, allow_empty)?;
     if path.is_empty() {
         if dirfd == AT_FDCWD {
-            return Ok(task.cwd.clone());
+            return Ok(task.cwd());
         }
-        return Ok(task.fds.get(dirfd)?.ops.path().to_string());
+        return Ok(task.fds().get(dirfd)?.ops.path().to_string());
     }
     resolve(task, dirfd, &path)
 }
@@ -159,7 +159,7 @@ pub fn sys_statfs(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_fstatfs(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let st = task.fds.get(a.int(0))?.ops.statfs()?;
+    let st = task.fds().get(a.int(0))?.ops.statfs()?;
     task.mm.write_val(a.u64(1), &st)?;
     Ok(0)
 }
@@ -203,7 +203,7 @@ fn do_getxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallA
             let abs = path_at(task, AT_FDCWD, addr, false)?;
             task.kernel.vfs.getxattr(&task.exe, &abs, &name, follow)?
         }
-        None => task.fds.get(fd)?.ops.getxattr(&name)?,
+        None => task.fds().get(fd)?.ops.getxattr(&name)?,
     };
     if value.len() > XATTR_MAX {
         return Err(Errno::E2BIG);
@@ -229,7 +229,7 @@ fn do_listxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &Syscall
             let abs = path_at(task, AT_FDCWD, addr, false)?;
             task.kernel.vfs.listxattr(&task.exe, &abs, follow)?
         }
-        None => task.fds.get(fd)?.ops.listxattr()?,
+        None => task.fds().get(fd)?.ops.listxattr()?,
     };
     copy_xattr(task, a.u64(1), a.u64(2), &list)
 }

@@ -71,9 +71,9 @@ fn do_execve(
         return Err(Errno::ENOENT);
     }
     let abs = if path.starts_with('/') || dirfd == -100 {
-        crate::fs::join(&task.cwd, &path)
+        crate::fs::join(&task.cwd(), &path)
     } else {
-        crate::fs::join(task.fds.get(dirfd)?.ops.path(), &path)
+        crate::fs::join(task.fds().get(dirfd)?.ops.path(), &path)
     };
     let args = ExecArgs {
         path: abs,
@@ -96,11 +96,11 @@ pub fn sys_execveat(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_getpid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(task.pid as u64)
+    Ok(task.process.pid as u64)
 }
 
 pub fn sys_getppid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(task.ppid as u64)
+    Ok(task.process.lock().ppid as u64)
 }
 
 pub fn sys_gettid(task: &mut Task, _: &SyscallArgs) -> SysResult {
@@ -241,7 +241,7 @@ fn set_rlimit(task: &mut Task, i: usize, new: libc::rlimit) -> Result<(), Errno>
 
 pub fn sys_prlimit64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let pid = a.int(0);
-    if pid != 0 && pid != task.pid {
+    if pid != 0 && pid != task.process.pid {
         return Err(Errno::ESRCH);
     }
     let i = rlimit_index(a.uint(1))?;
@@ -274,7 +274,7 @@ pub fn sys_setrlimit(task: &mut Task, a: &SyscallArgs) -> SysResult {
 
 pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let pid = a.int(0);
-    if pid != 0 && pid != task.pid {
+    if pid != 0 && pid != task.process.pid {
         return Err(Errno::ESRCH);
     }
     let len = a.u64(1) as usize;

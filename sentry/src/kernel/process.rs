@@ -1,0 +1,153 @@
+//! Processes (thread groups) and the sandbox's PID namespace.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::ExitStatus;
+use crate::errno::Errno;
+
+thread_local! {
+    /// The process the calling sentry thread serves: lets deep blocking code (a pipe read)
+    /// notice a signal that should interrupt it.
+    static CURRENT: std::cell::RefCell<Option<Arc<Process>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records the process the calling sentry thread serves.
+pub fn set_current(process: Arc<Process>) {
+    CURRENT.with(|c| *c.borrow_mut() = Some(process));
+}
+
+/// Whether the task served by the calling thread must stop blocking: its process is ending
+/// (a fatal signal or exit_group). Blocking waits check this every INTERRUPT_POLL.
+pub fn interrupted() -> bool {
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .is_some_and(|p| p.lock().group_exit.is_some())
+    })
+}
+
+/// How long a blocked wait sleeps before it looks for a signal that should interrupt it.
+pub const INTERRUPT_POLL: Duration = Duration::from_millis(20);
+
+/// The state of a process, under its lock.
+pub struct ProcState {
+    pub ppid: i32,
+    pub pgid: i32,
+    pub sid: i32,
+    /// Children not yet reaped.
+    pub children: Vec<i32>,
+    /// Threads still running.
+    pub threads: usize,
+    /// Set when the process has ended (a zombie until its parent reaps it).
+    pub exit: Option<ExitStatus>,
+    /// The signal the parent gets when this process ends (SIGCHLD, or clone's exit signal).
+    pub exit_signal: i32,
+    /// A fatal signal or exit_group that every thread must honour.
+    pub group_exit: Option<ExitStatus>,
+    /// The parent waits in vfork until this process execs or exits.
+    pub vfork_done: bool,
+    /// The host pid of the process's stub, to stop it from outside (kill).
+    pub host_pid: i32,
+    /// Signal dispositions, shared by the threads.
+    pub actions: [super::SigAction; super::signal::NSIG],
+    /// The executable: /proc/PID/exe.
+    pub exe: String,
+}
+
+/// A process: what its threads share, and what its parent and the PID table see of it.
+pub struct Process {
+    pub pid: i32,
+    state: Mutex<ProcState>,
+    /// Notified when a child of this process changes state, a signal arrives, or a vfork
+    /// child lets go.
+    pub event: Condvar,
+}
+
+impl Process {
+    pub fn new(pid: i32, ppid: i32, pgid: i32, sid: i32) -> Arc<Process> {
+        Arc::new(Process {
+            pid,
+            state: Mutex::new(ProcState {
+                ppid,
+                pgid,
+                sid,
+                children: Vec::new(),
+                threads: 1,
+                exit: None,
+                exit_signal: libc::SIGCHLD,
+                group_exit: None,
+                vfork_done: false,
+                host_pid: 0,
+                actions: [super::SigAction::default(); super::signal::NSIG],
+                exe: String::new(),
+            }),
+            event: Condvar::new(),
+        })
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, ProcState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for `event` (with the lock held in `guard`) for at most INTERRUPT_POLL.
+    pub fn wait_event<'a>(&self, guard: MutexGuard<'a, ProcState>) -> MutexGuard<'a, ProcState> {
+        self.event
+            .wait_timeout(guard, INTERRUPT_POLL)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0)
+    }
+}
+
+/// The sandbox's PID namespace: its own numbers from 1, never a host pid.
+pub struct PidTable {
+    next: i32,
+    pub processes: BTreeMap<i32, Arc<Process>>,
+    /// Ids in use, by processes and threads (a process's pid is its first thread's tid).
+    ids: std::collections::BTreeSet<i32>,
+}
+
+/// The most tasks a sandbox may have at once (a fork bomb stops here with EAGAIN).
+pub const MAX_TASKS: usize = 4096;
+/// Linux's default pid_max.
+const PID_MAX: i32 = 4_194_304;
+
+impl Default for PidTable {
+    fn default() -> Self {
+        PidTable {
+            next: 1,
+            processes: BTreeMap::new(),
+            ids: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+impl PidTable {
+    /// A fresh id for a task; EAGAIN past the sandbox's task limit.
+    pub fn alloc(&mut self) -> Result<i32, Errno> {
+        if self.ids.len() >= MAX_TASKS {
+            return Err(Errno::EAGAIN);
+        }
+        loop {
+            let id = self.next;
+            self.next = if self.next >= PID_MAX {
+                2
+            } else {
+                self.next + 1
+            };
+            if self.ids.insert(id) {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Returns an id to the pool (a thread ended, or a process was reaped).
+    pub fn free(&mut self, id: i32) {
+        self.ids.remove(&id);
+    }
+
+    pub fn get(&self, pid: i32) -> Option<Arc<Process>> {
+        self.processes.get(&pid).cloned()
+    }
+}
