@@ -163,6 +163,26 @@ impl MemoryFile {
         Ok(())
     }
 
+    /// Atomically replaces the aligned 32-bit word at `offset` with `f(old)` (when `f` returns
+    /// `Some`), as the app's other threads see memory; returns the old value. For futexes.
+    pub fn update_u32(
+        &self,
+        offset: u64,
+        f: impl Fn(u32) -> Option<u32>,
+    ) -> Result<u32, MemoryError> {
+        let off = self.check(offset, 4)?;
+        if off % 4 != 0 {
+            return Err(MemoryError::OutOfRange { offset, len: 4 });
+        }
+        // SAFETY: the word lies inside our mapping (checked) and is 4-aligned; AtomicU32 has
+        // the layout of u32, and every access the sentry makes to this word is atomic.
+        let word = unsafe { &*(self.base.add(off) as *const std::sync::atomic::AtomicU32) };
+        let order = std::sync::atomic::Ordering::SeqCst;
+        Ok(match word.fetch_update(order, order, f) {
+            Ok(old) | Err(old) => old,
+        })
+    }
+
     /// Fills `[offset, offset + len)` from `fd` at `file_offset` with `pread`, straight into the
     /// memory file. Returns the bytes read: fewer than `len` at the end of the file.
     pub fn read_from_fd(

@@ -1,5 +1,7 @@
 //! The kernel: what all tasks of a sandbox share, and starting the first one.
 
+mod clone;
+pub mod futex;
 pub mod process;
 pub mod signal;
 pub mod task;
@@ -14,6 +16,7 @@ use crate::errno::Errno;
 use crate::fs::host::HostRoot;
 use crate::fs::Vfs;
 use crate::loader::{self, Credentials, ExecArgs};
+pub use clone::CloneArgs;
 pub use process::{PidTable, Process};
 pub use signal::{SigAction, SignalState};
 pub use task::{FsContext, Task};
@@ -81,6 +84,8 @@ pub struct Kernel {
     pub cpu_mask: Vec<u8>,
     /// The PID namespace.
     pub pids: Mutex<PidTable>,
+    /// Futex waiters.
+    pub futexes: futex::FutexTable,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
 }
@@ -111,13 +116,33 @@ impl Kernel {
     }
 
     pub fn insert_process(&self, process: Arc<Process>) {
-        self.pid_table().processes.insert(process.pid, process);
+        let mut t = self.pid_table();
+        t.threads.insert(process.pid, process.clone());
+        t.processes.insert(process.pid, process);
+    }
+
+    /// Records thread `tid` of `process`.
+    pub fn insert_thread(&self, tid: i32, process: Arc<Process>) {
+        self.pid_table().threads.insert(tid, process);
+    }
+
+    /// Forgets thread `tid` (not a process's first thread, which goes when it is reaped).
+    pub fn remove_thread(&self, tid: i32) {
+        let mut t = self.pid_table();
+        t.threads.remove(&tid);
+        t.free(tid);
+    }
+
+    /// The process of thread `tid`.
+    pub fn thread_process(&self, tid: i32) -> Option<Arc<Process>> {
+        self.pid_table().threads.get(&tid).cloned()
     }
 
     /// Forgets a reaped process.
     pub fn remove_process(&self, pid: i32) {
         let mut t = self.pid_table();
         t.processes.remove(&pid);
+        t.threads.remove(&pid);
         t.free(pid);
     }
 
@@ -224,6 +249,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         cpu_mask: host_cpu_mask(),
         groups: host_groups(),
         pids: Mutex::new(PidTable::default()),
+        futexes: futex::FutexTable::default(),
         unimplemented: Mutex::new(HashSet::new()),
     });
     if let Some(cpu) = config.pin_cpu {

@@ -104,6 +104,8 @@ impl Process {
 pub struct PidTable {
     next: i32,
     pub processes: BTreeMap<i32, Arc<Process>>,
+    /// Every live thread's process, by tid.
+    pub threads: BTreeMap<i32, Arc<Process>>,
     /// Ids in use, by processes and threads (a process's pid is its first thread's tid).
     ids: std::collections::BTreeSet<i32>,
 }
@@ -118,6 +120,7 @@ impl Default for PidTable {
         PidTable {
             next: 1,
             processes: BTreeMap::new(),
+            threads: BTreeMap::new(),
             ids: std::collections::BTreeSet::new(),
         }
     }

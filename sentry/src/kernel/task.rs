@@ -95,12 +95,7 @@ impl Task {
             p.host_pid = loaded.ctx.host_pid();
             p.exe = loaded.exe.clone();
         }
-        kernel
-            .pids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .processes
-            .insert(pid, process.clone());
+        kernel.insert_process(process.clone());
         Task {
             kernel,
             tid: pid,
@@ -207,24 +202,38 @@ impl Task {
         }
     }
 
-    /// Ends the task with `status`, and its process if it was the last thread: the process
-    /// becomes a zombie for its parent to reap, its children go to PID 1.
+    /// Ends the task with `status`, and its process if it was the last thread (or the process
+    /// is ending as a group): the process becomes a zombie for its parent to reap, and its
+    /// children go to PID 1.
     pub fn exit_process(&mut self, status: ExitStatus) {
-        let last = {
-            let mut p = self.process.lock();
-            p.threads -= 1;
-            if p.group_exit.is_none() {
-                p.group_exit = Some(status);
+        // CLONE_CHILD_CLEARTID: zero the word and wake a joiner (pthread_join), as mm_release.
+        if self.clear_child_tid != 0 {
+            let addr = std::mem::take(&mut self.clear_child_tid);
+            if self.mm.write_val(addr, &0u32).is_ok() {
+                if let Ok(key) = self.mm.futex_key(addr) {
+                    self.kernel.futexes.wake(key, 1, u32::MAX);
+                }
             }
-            p.threads == 0
+        }
+        let (last, group, users) = {
+            let mut p = self.process.lock();
+            let users = p.threads;
+            p.threads -= 1;
+            (p.threads == 0, p.group_exit, users)
         };
-        // The address space goes with its last user; a vfork child leaves its parent's be.
-        if Arc::strong_count(&self.mm) == 1 {
+        // The address space's stub goes with its last user; a vfork child sharing its
+        // parent's leaves it be.
+        let exclusive = Arc::strong_count(&self.mm) <= users;
+        if (last || group.is_some()) && exclusive {
             self.ctx.kill_all();
+        }
+        if self.tid != self.process.pid {
+            self.kernel.remove_thread(self.tid);
         }
         if !last {
             return;
         }
+        let status = group.unwrap_or(status);
         self.release_vfork_parent();
         let (ppid, children) = {
             let mut p = self.process.lock();
@@ -232,24 +241,27 @@ impl Task {
             (p.ppid, std::mem::take(&mut p.children))
         };
         self.kernel.reparent_to_init(self.process.pid, children);
-        match self.kernel.process(ppid) {
-            Some(parent) => {
-                let reap_now = {
-                    let pp = parent.lock();
-                    // A parent that ignores SIGCHLD leaves no zombies (SA_NOCLDWAIT too).
-                    let act = pp.actions[(libc::SIGCHLD - 1) as usize];
-                    act.handler == super::signal::SIG_IGN
-                        || act.flags & libc::SA_NOCLDWAIT as u64 != 0
-                };
-                if reap_now {
-                    parent.lock().children.retain(|&c| c != self.process.pid);
-                    self.kernel.remove_process(self.process.pid);
-                }
-                let _guard = parent.lock();
-                parent.event.notify_all();
-            }
-            None => self.kernel.remove_process(self.process.pid),
+        let Some(parent) = self.kernel.process(ppid) else {
+            self.kernel.remove_process(self.process.pid);
+            return;
+        };
+        let mut pp = parent.lock();
+        // A parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) leaves no zombies.
+        let act = pp.actions[(libc::SIGCHLD - 1) as usize];
+        if act.handler == super::signal::SIG_IGN || act.flags & libc::SA_NOCLDWAIT as u64 != 0 {
+            pp.children.retain(|&c| c != self.process.pid);
+            self.kernel.remove_process(self.process.pid);
         }
+        parent.event.notify_all();
+    }
+
+    /// exit_group, or a fatal signal: every thread of the process ends with `status`.
+    pub fn exit_group(&mut self, status: ExitStatus) {
+        let mut p = self.process.lock();
+        if p.group_exit.is_none() {
+            p.group_exit = Some(status);
+        }
+        self.exit = p.group_exit;
     }
 
     /// Sends the task a signal it raised by its own action (SIGPIPE on a broken pipe, kill of
@@ -257,7 +269,7 @@ impl Task {
     pub fn raise_self(&mut self, sig: i32) {
         let actions = self.process.lock().actions;
         if let Some(sig) = super::signal::fatal(&actions, self.signals.mask, sig, false) {
-            self.exit = Some(ExitStatus::Signaled(sig));
+            self.exit_group(ExitStatus::Signaled(sig));
         }
     }
 

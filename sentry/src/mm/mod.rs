@@ -165,6 +165,26 @@ impl MemoryManager {
         self.lock().read_code(addr, buf)
     }
 
+    /// The futex key of the word at `addr`: its offset in the memory file. EFAULT if unmapped.
+    pub fn futex_key(&self, addr: u64) -> Result<u64, Errno> {
+        let vmas = self.lock();
+        let vma = vmas.find(addr).ok_or(Errno::EFAULT)?;
+        Ok(vma.mem_offset + (addr - vma.start))
+    }
+
+    /// Atomically updates the 32-bit word at `addr` (which must be writable) with `f`; returns
+    /// the old value.
+    pub fn update_u32(&self, addr: u64, f: impl Fn(u32) -> Option<u32>) -> Result<u32, Errno> {
+        let vmas = self.lock();
+        let vma = vmas
+            .find(addr)
+            .filter(|v| v.prot.contains(Prot::WRITE) && addr + 4 <= v.end)
+            .ok_or(Errno::EFAULT)?;
+        self.mem
+            .update_u32(vma.mem_offset + (addr - vma.start), f)
+            .map_err(|_| Errno::EFAULT)
+    }
+
     /// A copy of this address space for a forked child, mapped through the child's context:
     /// every VMA gets pages of its own with the same contents.
     pub fn fork(&self, child: &mut dyn Context) -> Result<MemoryManager, Errno> {

@@ -7,6 +7,7 @@
 mod fs;
 mod futex;
 mod mmap;
+mod process;
 mod read_write;
 mod signal;
 mod stat;

@@ -2,7 +2,7 @@
 
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
-use super::{fs, futex, mmap, read_write, signal, stat, sys, task, time, Handler};
+use super::{fs, futex, mmap, process, read_write, signal, stat, sys, task, time, Handler};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +88,18 @@ table! {
     EXECVE => task::sys_execve, Full;
     EXECVEAT => task::sys_execveat, Full;
     GETPID => task::sys_getpid, Full;
-    GETPPID => task::sys_getppid, Full;
+    GETPPID => process::sys_getppid, Full;
+    FORK => process::sys_fork, Full;
+    VFORK => process::sys_vfork, Full;
+    CLONE => process::sys_clone, Partial("no namespaces (EPERM), no CLONE_PIDFD");
+    CLONE3 => process::sys_clone3, Partial("no namespaces (EPERM), no CLONE_PIDFD, set_tid or cgroup");
+    WAIT4 => process::sys_wait4, Partial("no stopped or continued children yet; no child rusage");
+    WAITID => process::sys_waitid, Partial("no stopped or continued children yet; no pidfds");
+    GETPGID => process::sys_getpgid, Full;
+    GETPGRP => process::sys_getpgrp, Full;
+    GETSID => process::sys_getsid, Full;
+    SETPGID => process::sys_setpgid, Full;
+    SETSID => process::sys_setsid, Full;
     GETTID => task::sys_gettid, Full;
     GETUID => task::sys_getuid, Full;
     GETEUID => task::sys_geteuid, Full;
@@ -111,13 +122,13 @@ table! {
     TIME => time::sys_time, Full;
     NANOSLEEP => time::sys_nanosleep, Partial("not interruptible by signals yet");
     CLOCK_NANOSLEEP => time::sys_clock_nanosleep, Partial("not interruptible by signals yet");
-    FUTEX => futex::sys_futex, Partial("one thread: WAIT, WAIT_BITSET, WAKE, WAKE_BITSET");
+    FUTEX => futex::sys_futex, Partial("no PI futexes");
     RT_SIGACTION => signal::sys_rt_sigaction, Partial("recorded; handlers are not run yet");
     RT_SIGPROCMASK => signal::sys_rt_sigprocmask, Full;
     SIGALTSTACK => signal::sys_sigaltstack, Partial("recorded; handlers are not run yet");
-    KILL => signal::sys_kill, Partial("to itself only; default actions only");
-    TKILL => signal::sys_tkill, Partial("to itself only; default actions only");
-    TGKILL => signal::sys_tgkill, Partial("to itself only; default actions only");
+    KILL => process::sys_kill, Partial("default actions only: handlers are not run yet");
+    TKILL => process::sys_tkill, Partial("default actions only: handlers are not run yet");
+    TGKILL => process::sys_tgkill, Partial("default actions only: handlers are not run yet");
 }
 
 static TABLE: [Option<Entry>; SYSCALL_TABLE_LEN] = build();

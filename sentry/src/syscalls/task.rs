@@ -13,14 +13,14 @@ const ARCH_GET_CPUID: i32 = 0x1011;
 /// One past the highest canonical user address.
 const TASK_SIZE_MAX: u64 = 0x7fff_ffff_f000;
 
+/// exit(2) ends the calling thread (the process, if it was the last one).
 pub fn sys_exit(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    // With one thread per process, exit ends the process.
     task.exit = Some(ExitStatus::Exited(a.int(0) & 0xff));
     Ok(0)
 }
 
 pub fn sys_exit_group(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    task.exit = Some(ExitStatus::Exited(a.int(0) & 0xff));
+    task.exit_group(ExitStatus::Exited(a.int(0) & 0xff));
     Ok(0)
 }
 
@@ -97,10 +97,6 @@ pub fn sys_execveat(task: &mut Task, a: &SyscallArgs) -> SysResult {
 
 pub fn sys_getpid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     Ok(task.process.pid as u64)
-}
-
-pub fn sys_getppid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(task.process.lock().ppid as u64)
 }
 
 pub fn sys_gettid(task: &mut Task, _: &SyscallArgs) -> SysResult {

@@ -1,0 +1,210 @@
+//! clone, fork and vfork: a new task on a sentry thread of its own.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use super::process::Process;
+use super::{ExitStatus, Task};
+use crate::errno::Errno;
+
+/// What clone was asked for, decoded from clone(2) or clone3(2).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CloneArgs {
+    pub flags: u64,
+    /// The signal the parent gets when the child ends (0: none).
+    pub exit_signal: i32,
+    /// The child's stack pointer (0: the parent's).
+    pub stack: u64,
+    pub parent_tid: u64,
+    pub child_tid: u64,
+    pub tls: u64,
+}
+
+const CLONE_VM: u64 = libc::CLONE_VM as u64;
+const CLONE_FS: u64 = libc::CLONE_FS as u64;
+const CLONE_FILES: u64 = libc::CLONE_FILES as u64;
+const CLONE_THREAD: u64 = libc::CLONE_THREAD as u64;
+const CLONE_PARENT: u64 = libc::CLONE_PARENT as u64;
+const CLONE_VFORK: u64 = libc::CLONE_VFORK as u64;
+const CLONE_SETTLS: u64 = libc::CLONE_SETTLS as u64;
+const CLONE_PARENT_SETTID: u64 = libc::CLONE_PARENT_SETTID as u64;
+const CLONE_CHILD_SETTID: u64 = libc::CLONE_CHILD_SETTID as u64;
+const CLONE_CHILD_CLEARTID: u64 = libc::CLONE_CHILD_CLEARTID as u64;
+
+fn platform_error(e: platform::PlatformError) -> Errno {
+    tracing::error!("clone: {e}");
+    Errno::ENOMEM
+}
+
+impl Task {
+    /// Makes a child task as `args` says; returns its id. The child runs on a new sentry
+    /// thread; for CLONE_VFORK this returns once the child has exec'd or exited.
+    pub fn clone_task(&mut self, args: &CloneArgs) -> Result<i32, Errno> {
+        let flags = args.flags;
+        let kernel = self.kernel.clone();
+        let tid = kernel.alloc_pid()?;
+        let result = self.clone_with_id(args, tid);
+        if result.is_err() {
+            kernel.free_pid(tid);
+        }
+        let child = result?;
+        if flags & CLONE_PARENT_SETTID != 0 {
+            self.mm.write_val(args.parent_tid, &tid)?;
+        }
+        if flags & CLONE_VFORK != 0 {
+            let mut p = self.process.lock();
+            while !child.lock().vfork_done && p.group_exit.is_none() {
+                p = self.process.wait_event(p);
+            }
+        }
+        Ok(tid)
+    }
+
+    fn clone_with_id(&mut self, args: &CloneArgs, tid: i32) -> Result<Arc<Process>, Errno> {
+        let flags = args.flags;
+        let thread = flags & CLONE_THREAD != 0;
+        let share_vm = flags & CLONE_VM != 0;
+        let kernel = self.kernel.clone();
+        let new_thread = if share_vm {
+            Some(self.ctx.new_thread().map_err(platform_error)?)
+        } else {
+            None
+        };
+        let process = if thread {
+            self.process.lock().threads += 1;
+            self.process.clone()
+        } else {
+            let (ppid, pgid, sid, actions, exe) = {
+                let p = self.process.lock();
+                let ppid = if flags & CLONE_PARENT != 0 {
+                    p.ppid
+                } else {
+                    self.process.pid
+                };
+                (ppid, p.pgid, p.sid, p.actions, p.exe.clone())
+            };
+            let child = Process::new(tid, ppid, pgid, sid);
+            {
+                let mut c = child.lock();
+                c.actions = actions;
+                c.exe = exe;
+                c.exit_signal = args.exit_signal;
+                c.vfork_done = flags & CLONE_VFORK == 0;
+            }
+            child
+        };
+        let mut regs = self.regs;
+        regs.0.rax = 0;
+        if args.stack != 0 {
+            regs.0.rsp = args.stack;
+        }
+        if flags & CLONE_SETTLS != 0 {
+            regs.0.fs_base = args.tls;
+        }
+        let fds = if flags & CLONE_FILES != 0 {
+            self.fds.clone()
+        } else {
+            Arc::new(Mutex::new(self.fds().clone()))
+        };
+        let fs = if flags & CLONE_FS != 0 {
+            self.fs.clone()
+        } else {
+            Arc::new(Mutex::new(self.fs().clone()))
+        };
+        let parent_mm = self.mm.clone();
+        let (exe, comm, signals, rlimits) = (
+            self.exe.clone(),
+            self.comm.clone(),
+            self.signals.clone(),
+            self.rlimits,
+        );
+        let child_process = process.clone();
+        let args = *args;
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<i32, Errno>>();
+        let (go_tx, go_rx) = mpsc::channel::<bool>();
+        let spawned = std::thread::Builder::new()
+            .name(format!("task-{tid}"))
+            .spawn(move || {
+                let setup = || -> Result<Task, Errno> {
+                    let mut ctx = match new_thread {
+                        Some(t) => kernel.platform.adopt(t),
+                        None => kernel.platform.new_address_space(&kernel.mem),
+                    }
+                    .map_err(platform_error)?;
+                    let mm = if share_vm {
+                        parent_mm
+                    } else {
+                        Arc::new(parent_mm.fork(&mut *ctx)?)
+                    };
+                    if flags & CLONE_CHILD_SETTID != 0 {
+                        mm.write_val(args.child_tid, &tid)?;
+                    }
+                    Ok(Task {
+                        kernel: kernel.clone(),
+                        tid,
+                        process: child_process,
+                        regs,
+                        ctx,
+                        mm,
+                        fds,
+                        fs,
+                        exe,
+                        comm,
+                        signals,
+                        rlimits,
+                        clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
+                            args.child_tid
+                        } else {
+                            0
+                        },
+                        robust_list: (0, 0),
+                        exit: None,
+                    })
+                };
+                let mut task = match setup() {
+                    Ok(task) => task,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(task.ctx.host_pid()));
+                // Run only once the parent has registered us.
+                if go_rx.recv() != Ok(true) {
+                    return;
+                }
+                let status = task.run().unwrap_or_else(|e| {
+                    tracing::error!("task {tid}: {e}");
+                    ExitStatus::Signaled(libc::SIGKILL)
+                });
+                task.exit_process(status);
+            });
+        if spawned.is_err() {
+            if thread {
+                self.process.lock().threads -= 1;
+            }
+            return Err(Errno::EAGAIN);
+        }
+        let host_pid = match ready_rx.recv().unwrap_or(Err(Errno::ENOMEM)) {
+            Ok(pid) => pid,
+            Err(e) => {
+                if thread {
+                    self.process.lock().threads -= 1;
+                }
+                return Err(e);
+            }
+        };
+        if thread {
+            self.kernel.insert_thread(tid, process.clone());
+        } else {
+            process.lock().host_pid = host_pid;
+            let ppid = process.lock().ppid;
+            self.kernel.insert_process(process.clone());
+            if let Some(parent) = self.kernel.process(ppid) {
+                parent.lock().children.push(tid);
+            }
+        }
+        let _ = go_tx.send(true);
+        Ok(process)
+    }
+}
