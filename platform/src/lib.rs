@@ -79,6 +79,8 @@ pub enum Trap {
     Signal(SignalInfo),
     /// The stub died under us (killed from outside with SIGKILL, or out of memory).
     Died,
+    /// The sentry interrupted the thread ([`Kicker::kick`]): nothing happened to the app.
+    Kick,
 }
 
 /// The parts of a host `siginfo_t` the sentry uses.
@@ -86,6 +88,8 @@ pub enum Trap {
 pub struct SignalInfo {
     pub signo: i32,
     pub code: i32,
+    /// The sender's host pid, for signals sent with kill or tgkill.
+    pub pid: i32,
     /// The faulting address, for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGTRAP.
     pub addr: u64,
 }
@@ -126,6 +130,23 @@ pub trait Platform: Send + Sync {
     fn name(&self) -> &'static str;
 }
 
+/// Makes one stub thread trap, from any sentry thread (a signal for the app it runs arrived).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Kicker {
+    pub(crate) pid: i32,
+    pub(crate) tid: i32,
+}
+
+impl Kicker {
+    /// Interrupts the thread: if it runs app code, its context's `switch` returns a
+    /// [`Trap::Kick`] soon; if it is stopped already, the next `switch` does.
+    pub fn kick(&self) {
+        if self.tid > 0 {
+            ptrace::kick(self.pid, self.tid);
+        }
+    }
+}
+
 /// A stub thread made for another sentry thread to adopt. It runs only the stub's own code
 /// (it waits in `pause`) until adopted; dropping it unadopted ends it.
 pub struct NewThread {
@@ -145,6 +166,14 @@ pub trait Context: Send {
     fn unmap(&mut self, addr: u64, len: u64) -> Result<(), PlatformError>;
     /// Changes the protection of `[addr, addr + len)`.
     fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError>;
+    /// The thread's extended FP state (the XSAVE area: x87, SSE, AVX, ...), as of the last
+    /// trap. Signal frames carry it.
+    fn fp_state(&mut self) -> Result<Vec<u8>, PlatformError>;
+    /// Restores the extended FP state (from a signal frame, at rt_sigreturn). Bytes past what
+    /// the CPU's XSAVE area holds are ignored.
+    fn set_fp_state(&mut self, state: &[u8]) -> Result<(), PlatformError>;
+    /// Makes the thread, wherever it runs, trap soon (a signal arrived for the app).
+    fn kicker(&self) -> Kicker;
     /// Starts another stub thread in this address space, for a new app thread.
     fn new_thread(&mut self) -> Result<NewThread, PlatformError>;
     /// Registers to start a thread with: the stub's segment selectors, everything else zero.

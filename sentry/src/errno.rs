@@ -58,7 +58,22 @@ errnos!(
     ELIBBAD,
 );
 
+/// Kernel-internal restart codes: a blocking syscall interrupted by a signal returns one,
+/// and signal delivery turns it into a restart or EINTR (signal(7), "Interruption of system
+/// calls"). The app never sees them.
+pub const ERESTARTSYS: i32 = 512;
+pub const ERESTARTNOINTR: i32 = 513;
+pub const ERESTARTNOHAND: i32 = 514;
+
 impl Errno {
+    pub const ERESTARTSYS: Errno = Errno(ERESTARTSYS);
+    pub const ERESTARTNOHAND: Errno = Errno(ERESTARTNOHAND);
+
+    /// Whether this is one of the restart codes.
+    pub fn is_restart(self) -> bool {
+        matches!(self.0, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND)
+    }
+
     /// The errno of a failed host call the sentry made on the app's behalf (e.g. a read of a
     /// host file); an unknown error becomes EIO.
     pub fn last_host() -> Errno {

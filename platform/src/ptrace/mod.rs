@@ -94,6 +94,19 @@ impl Platform for PtracePlatform {
     }
 }
 
+/// The host signal the sentry sends a stub thread to make it trap.
+const KICK_SIGNAL: i32 = libc::SIGURG;
+
+/// Whether a host signal is the sentry's kick (sent by tgkill from this process).
+fn is_kick(info: &SignalInfo) -> bool {
+    info.signo == KICK_SIGNAL && info.code == libc::SI_TKILL && info.pid == sys::getpid()
+}
+
+/// Sends the kick to stub thread `tid` of stub process `pid`.
+pub(crate) fn kick(pid: i32, tid: i32) {
+    sys::tgkill(pid, tid, KICK_SIGNAL);
+}
+
 /// A stub process: killed when the last context of it goes.
 pub struct StubProcess {
     pid: i32,
@@ -244,7 +257,9 @@ impl PtraceThread {
                         return Err(PlatformError::StubDied { pid: self.tid });
                     }
                     // A signal for the app arrived meanwhile: keep it for the sentry, go on.
-                    self.pending.push_back(info);
+                    if !is_kick(&info) {
+                        self.pending.push_back(info);
+                    }
                     sys::resume(self.tid, libc::PTRACE_CONT, 0)?;
                 }
                 WaitStatus::Exited(_) | WaitStatus::Signaled(_) => {
@@ -306,7 +321,11 @@ impl Context for PtraceThread {
                 WaitStatus::Stopped(_, _) => {
                     *regs = sys::get_regs(self.tid)?;
                     self.last_regs = *regs;
-                    return Ok(Trap::Signal(sys::get_siginfo(self.tid)?));
+                    let info = sys::get_siginfo(self.tid)?;
+                    if is_kick(&info) {
+                        return Ok(Trap::Kick);
+                    }
+                    return Ok(Trap::Signal(info));
                 }
                 WaitStatus::Exited(_) | WaitStatus::Signaled(_) => {
                     self.dead = true;
@@ -342,6 +361,21 @@ impl Context for PtraceThread {
         let args = [addr, len, u64::from(prot.bits()), 0, 0, 0];
         self.host_call_ok("mprotect in stub", libc::SYS_mprotect, args)?;
         Ok(())
+    }
+
+    fn fp_state(&mut self) -> Result<Vec<u8>, PlatformError> {
+        sys::get_xstate(self.tid)
+    }
+
+    fn set_fp_state(&mut self, state: &[u8]) -> Result<(), PlatformError> {
+        sys::set_xstate(self.tid, state)
+    }
+
+    fn kicker(&self) -> crate::Kicker {
+        crate::Kicker {
+            pid: self.process.pid,
+            tid: self.tid,
+        }
     }
 
     fn new_thread(&mut self) -> Result<NewThread, PlatformError> {

@@ -212,9 +212,12 @@ pub(super) fn get_siginfo(pid: i32) -> Result<SignalInfo, PlatformError> {
     // SAFETY: si_addr reads the union's first pointer field, valid for every layout (it is
     // meaningful only for fault signals, which is all we use it for).
     let addr = unsafe { info.si_addr() } as u64;
+    // SAFETY: si_pid reads the union's first int, the sender's pid for kill-like signals.
+    let pid = unsafe { info.si_pid() };
     Ok(SignalInfo {
         signo: info.si_signo,
         code: info.si_code,
+        pid,
         addr,
     })
 }
@@ -270,4 +273,56 @@ pub(super) fn detach(tid: i32) -> Result<(), PlatformError> {
     // SAFETY: no memory is passed.
     let r = unsafe { libc::ptrace(libc::PTRACE_DETACH, tid, 0, 0) };
     check("PTRACE_DETACH", r).map(drop)
+}
+
+/// tgkill(2) of a stub thread.
+pub(super) fn tgkill(pid: i32, tid: i32, sig: i32) {
+    // SAFETY: a plain syscall on our own stub's thread; a stale tid fails harmlessly (ESRCH).
+    unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, sig) };
+}
+
+/// NT_X86_XSTATE, the regset of the XSAVE area.
+const NT_X86_XSTATE: libc::c_int = 0x202;
+/// Big enough for any XSAVE area (AVX-512 and AMX included).
+const XSTATE_MAX: usize = 16 * 1024;
+
+/// The thread's XSAVE area (PTRACE_GETREGSET NT_X86_XSTATE), trimmed to what the CPU uses.
+pub(super) fn get_xstate(tid: i32) -> Result<Vec<u8>, PlatformError> {
+    let mut buf = vec![0u8; XSTATE_MAX];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: GETREGSET writes at most iov_len bytes to iov_base and shrinks iov_len to what
+    // it wrote.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            tid,
+            NT_X86_XSTATE,
+            &mut iov as *mut libc::iovec,
+        )
+    };
+    check("PTRACE_GETREGSET", r)?;
+    buf.truncate(iov.iov_len);
+    Ok(buf)
+}
+
+/// Loads an XSAVE area into the thread (PTRACE_SETREGSET NT_X86_XSTATE).
+pub(super) fn set_xstate(tid: i32, state: &[u8]) -> Result<(), PlatformError> {
+    let mut buf = state.to_vec();
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: SETREGSET reads at most iov_len bytes from iov_base.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            tid,
+            NT_X86_XSTATE,
+            &mut iov as *mut libc::iovec,
+        )
+    };
+    check("PTRACE_SETREGSET", r).map(drop)
 }

@@ -65,8 +65,22 @@ impl Pipe {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn wait<'a>(&self, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        self.changed.wait(guard).unwrap_or_else(|e| e.into_inner())
+    /// Waits for a change, or until a signal interrupts the caller (ERESTARTSYS). The caller
+    /// holds a wake registration (see `interruptible`).
+    fn wait<'a>(&self, guard: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>, Errno> {
+        if crate::kernel::process::interrupted() {
+            return Err(Errno::ERESTARTSYS);
+        }
+        Ok(self.changed.wait(guard).unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Lets a signal for the calling task wake it from `wait` on this pipe.
+    fn interruptible(self: &Arc<Self>) -> crate::kernel::process::WakeRegistration {
+        let pipe = self.clone();
+        crate::kernel::process::on_interrupt(Arc::new(move || {
+            let _guard = pipe.lock();
+            pipe.changed.notify_all();
+        }))
     }
 }
 
@@ -90,6 +104,7 @@ impl FileOps for PipeEnd {
         if buf.is_empty() {
             return Ok(0);
         }
+        let _wake = self.pipe.interruptible();
         let mut s = self.pipe.lock();
         loop {
             if !s.data.is_empty() {
@@ -106,7 +121,7 @@ impl FileOps for PipeEnd {
             if self.nonblock.load(Ordering::Relaxed) {
                 return Err(Errno::EAGAIN);
             }
-            s = self.pipe.wait(s);
+            s = self.pipe.wait(s)?;
         }
     }
 
@@ -114,6 +129,7 @@ impl FileOps for PipeEnd {
         if !self.writer {
             return Err(Errno::EBADF);
         }
+        let _wake = self.pipe.interruptible();
         let mut s = self.pipe.lock();
         let mut done = 0;
         while done < buf.len() {
@@ -146,7 +162,11 @@ impl FileOps for PipeEnd {
                     Err(Errno::EAGAIN)
                 };
             }
-            s = self.pipe.wait(s);
+            s = match self.pipe.wait(s) {
+                Ok(s) => s,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => return Ok(done),
+            };
         }
         Ok(done)
     }

@@ -118,6 +118,9 @@ impl Task {
             self.signals.clone(),
             self.rlimits,
         );
+        // The child inherits the mask; its pending set starts empty.
+        let child_sig = Arc::new(crate::kernel::signal::ThreadSignals::default());
+        child_sig.set_mask(self.sig.mask());
         let child_process = process.clone();
         let args = *args;
         let (ready_tx, ready_rx) = mpsc::channel::<Result<i32, Errno>>();
@@ -151,6 +154,8 @@ impl Task {
                         exe,
                         comm,
                         signals,
+                        sig: child_sig,
+                        restart: None,
                         rlimits,
                         clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
                             args.child_tid

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use super::process::{interrupted, INTERRUPT_POLL};
+use super::process::interrupted;
 use crate::errno::Errno;
 
 /// A futex word's identity: its offset in the memory file.
@@ -49,6 +49,11 @@ impl FutexTable {
             }
             table.entry(key).or_default().push(waiter.clone());
         }
+        let w = waiter.clone();
+        let _wake = super::process::on_interrupt(Arc::new(move || {
+            let _guard = w.woken.lock().unwrap_or_else(|e| e.into_inner());
+            w.cond.notify_all();
+        }));
         let mut woken = waiter.woken.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if *woken {
@@ -79,14 +84,17 @@ impl FutexTable {
                 }
                 return Err(e);
             }
-            let wait = deadline.map_or(INTERRUPT_POLL, |d| {
-                d.saturating_duration_since(now).min(INTERRUPT_POLL)
-            });
-            woken = waiter
-                .cond
-                .wait_timeout(woken, wait)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+            woken = match deadline {
+                Some(d) => {
+                    let wait = d.saturating_duration_since(now);
+                    waiter
+                        .cond
+                        .wait_timeout(woken, wait)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0)
+                }
+                None => waiter.cond.wait(woken).unwrap_or_else(|e| e.into_inner()),
+            };
         }
     }
 

@@ -3,6 +3,7 @@
 mod clone;
 pub mod futex;
 pub mod process;
+mod sigframe;
 pub mod signal;
 pub mod task;
 
@@ -18,7 +19,7 @@ use crate::fs::Vfs;
 use crate::loader::{self, Credentials, ExecArgs};
 pub use clone::CloneArgs;
 pub use process::{PidTable, Process};
-pub use signal::{SigAction, SignalState};
+pub use signal::{SigAction, SigInfo, SignalState};
 pub use task::{FsContext, Task};
 
 /// How big the memory file may grow: the most app memory a sandbox can hold at once.
@@ -91,6 +92,19 @@ pub struct Kernel {
 }
 
 impl Kernel {
+    /// Logs an unimplemented syscall, once per number.
+    pub fn log_unimplemented(&self, nr: u64) {
+        let first = self
+            .unimplemented
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(nr);
+        if first {
+            let name = syscall_tables::syscall_name(nr).unwrap_or("?");
+            tracing::warn!("unimplemented syscall {name} (#{nr}): ENOSYS");
+        }
+    }
+
     fn pid_table(&self) -> std::sync::MutexGuard<'_, PidTable> {
         self.pids.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -164,43 +178,79 @@ impl Kernel {
         init.event.notify_all();
     }
 
-    /// Sends `sig` to the process `target` from outside it: applies its disposition. A fatal
-    /// signal ends every thread (the stub is killed, blocked waits are interrupted).
-    pub fn signal_process(&self, target: &Process, sig: i32) {
-        let host_pid = {
+    /// Whether `info` is discarded at once by `p`'s dispositions (ignored), or makes it stop
+    /// (job control, not implemented yet: dropped too).
+    fn ignored(p: &process::ProcState, sig: i32) -> bool {
+        let action = p.actions[(sig - 1) as usize];
+        match action.handler {
+            signal::SIG_IGN => true,
+            signal::SIG_DFL => !matches!(
+                signal::default_action(sig),
+                signal::DefaultAction::Terminate | signal::DefaultAction::CoreDump
+            ),
+            _ => false,
+        }
+    }
+
+    /// Sends a process-directed signal (kill): pending for whichever thread does not block it.
+    pub fn send_process(&self, target: &Process, info: SigInfo) {
+        let sig = info.signo;
+        let threads: Vec<Arc<signal::ThreadSignals>> = {
             let mut p = target.lock();
             if p.exit.is_some() || p.group_exit.is_some() {
                 return;
             }
-            // A process-directed signal is blocked only if every thread blocks it; with one
-            // thread per process for now, the mask is not visible here: handled below by the
-            // target's own disposition.
-            match signal::fatal(&p.actions, 0, sig, false) {
-                Some(sig) => p.group_exit = Some(ExitStatus::Signaled(sig)),
-                None => return,
+            if sig == libc::SIGKILL {
+                // Every thread stops: those in app code trap on the kick, those blocked in
+                // the sentry are woken.
+                p.group_exit = Some(ExitStatus::Signaled(libc::SIGKILL));
+                let threads: Vec<_> = p.thread_signals.values().cloned().collect();
+                drop(p);
+                for t in threads {
+                    t.notify();
+                }
+                let _guard = target.lock();
+                target.event.notify_all();
+                return;
             }
-            p.host_pid
+            if Self::ignored(&p, sig) {
+                return;
+            }
+            p.pending.add(info);
+            p.thread_signals.values().cloned().collect()
         };
-        // Stop the app wherever it runs; its serving thread sees the group exit. The stub is
-        // ours, a child of this sentry.
-        if host_pid > 0 {
-            // SAFETY: host_pid is a stub process of this sandbox.
-            unsafe { libc::kill(host_pid, libc::SIGKILL) };
+        for t in threads {
+            t.notify();
         }
         let _guard = target.lock();
         target.event.notify_all();
     }
 
-    /// Logs an unimplemented syscall, once per number.
-    pub fn log_unimplemented(&self, nr: u64) {
-        let first = self
-            .unimplemented
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(nr);
-        if first {
-            let name = syscall_tables::syscall_name(nr).unwrap_or("?");
-            tracing::warn!("unimplemented syscall {name} (#{nr}): ENOSYS");
+    /// Sends a thread-directed signal (tgkill, a fault, SIGPIPE) to thread `to` of `target`.
+    pub fn send_thread(&self, target: &Process, to: &signal::ThreadSignals, info: SigInfo) {
+        {
+            let p = target.lock();
+            if p.exit.is_some() || p.group_exit.is_some() {
+                return;
+            }
+            if info.signo == libc::SIGKILL {
+                drop(p);
+                return self.send_process(target, info);
+            }
+            if Self::ignored(&p, info.signo) {
+                return;
+            }
+        }
+        to.pending().add(info);
+        to.notify();
+        let _guard = target.lock();
+        target.event.notify_all();
+    }
+
+    /// Kills every process (the sandbox is ending).
+    pub fn kill_all(&self) {
+        for p in self.processes() {
+            self.send_process(&p, SigInfo::sent(libc::SIGKILL, signal::SI_USER, 0, 0));
         }
     }
 }
@@ -283,8 +333,6 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         .unwrap_or(&ExitStatus::Signaled(libc::SIGKILL));
     task.exit_process(status);
     // When PID 1 ends, the sandbox ends: every other process is killed (as in a PID namespace).
-    for p in kernel.processes() {
-        kernel.signal_process(&p, libc::SIGKILL);
-    }
+    kernel.kill_all();
     Ok(result?)
 }

@@ -7,25 +7,53 @@ use std::time::Duration;
 use super::ExitStatus;
 use crate::errno::Errno;
 
+type Current = Option<(Arc<Process>, Arc<super::signal::ThreadSignals>)>;
+
 thread_local! {
-    /// The process the calling sentry thread serves: lets deep blocking code (a pipe read)
+    /// The task the calling sentry thread serves: lets deep blocking code (a pipe read)
     /// notice a signal that should interrupt it.
-    static CURRENT: std::cell::RefCell<Option<Arc<Process>>> = const { std::cell::RefCell::new(None) };
+    static CURRENT: std::cell::RefCell<Current> = const { std::cell::RefCell::new(None) };
 }
 
-/// Records the process the calling sentry thread serves.
-pub fn set_current(process: Arc<Process>) {
-    CURRENT.with(|c| *c.borrow_mut() = Some(process));
+/// Records the task the calling sentry thread serves.
+pub fn set_current(process: Arc<Process>, signals: Arc<super::signal::ThreadSignals>) {
+    CURRENT.with(|c| *c.borrow_mut() = Some((process, signals)));
 }
 
-/// Whether the task served by the calling thread must stop blocking: its process is ending
-/// (a fatal signal or exit_group). Blocking waits check this every INTERRUPT_POLL.
+/// Whether the task served by the calling thread must stop blocking: its process is ending,
+/// or a signal it does not block is pending. Blocking waits check this every INTERRUPT_POLL.
 pub fn interrupted() -> bool {
     CURRENT.with(|c| {
-        c.borrow()
-            .as_ref()
-            .is_some_and(|p| p.lock().group_exit.is_some())
+        c.borrow().as_ref().is_some_and(|(p, t)| {
+            let blocked = t.mask();
+            let mine = t.pending().set & !blocked;
+            let s = p.lock();
+            s.group_exit.is_some() || mine != 0 || s.pending.set & !blocked != 0
+        })
     })
+}
+
+/// While alive, signals sent to the calling task run `wake` (see [`Waker`]); a blocking wait
+/// holds one around its condition-variable wait, and checks [`interrupted`] under its own
+/// mutex before each wait.
+pub struct WakeRegistration(Option<Arc<super::signal::ThreadSignals>>);
+
+pub fn on_interrupt(wake: super::signal::Waker) -> WakeRegistration {
+    CURRENT.with(|c| {
+        let t = c.borrow().as_ref().map(|(_, t)| t.clone());
+        if let Some(t) = &t {
+            *t.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(wake);
+        }
+        WakeRegistration(t)
+    })
+}
+
+impl Drop for WakeRegistration {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            *t.waker.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
 }
 
 /// How long a blocked wait sleeps before it looks for a signal that should interrupt it.
@@ -54,6 +82,10 @@ pub struct ProcState {
     pub actions: [super::SigAction; super::signal::NSIG],
     /// The executable: /proc/PID/exe.
     pub exe: String,
+    /// Process-directed signals pending.
+    pub pending: super::signal::SigPending,
+    /// The threads' signal states, by tid.
+    pub thread_signals: BTreeMap<i32, Arc<super::signal::ThreadSignals>>,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -82,6 +114,8 @@ impl Process {
                 host_pid: 0,
                 actions: [super::SigAction::default(); super::signal::NSIG],
                 exe: String::new(),
+                pending: super::signal::SigPending::default(),
+                thread_signals: BTreeMap::new(),
             }),
             event: Condvar::new(),
         })

@@ -71,11 +71,13 @@ pub struct StackT {
 // SAFETY: integers only; the padding is an explicit field.
 unsafe impl crate::mm::Pod for StackT {}
 
-/// A thread's signal mask and alternate stack (the dispositions are the process's).
+/// A thread's alternate signal stack and the state of a sigsuspend in progress (its mask and
+/// pending signals are in [`ThreadSignals`], its dispositions in the process).
 #[derive(Clone, Default)]
 pub struct SignalState {
-    pub mask: u64,
     pub altstack: StackT,
+    /// The mask to restore once a handler interrupted rt_sigsuspend.
+    pub saved_mask: Option<u64>,
 }
 
 /// execve keeps ignored signals ignored and resets handled ones to the default.
@@ -111,6 +113,146 @@ pub fn fatal(actions: &[SigAction; NSIG], mask: u64, sig: i32, fault: bool) -> O
         _ => {
             tracing::warn!("signal {sig}: handler not run (signal delivery not implemented yet)");
             None
+        }
+    }
+}
+
+/// What a signal's receiver learns of it (the parts of `siginfo_t` we fill).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub signo: i32,
+    pub code: i32,
+    /// Sender's pid (kill-like signals) or child's pid (SIGCHLD).
+    pub pid: i32,
+    pub uid: u32,
+    /// Faulting address (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP).
+    pub addr: u64,
+    /// SIGCHLD: exit code or signal.
+    pub status: i32,
+    /// sigqueue's value.
+    pub value: u64,
+}
+
+/// si_code of a signal sent by kill(2).
+pub const SI_USER: i32 = 0;
+/// si_code of a signal sent by tkill/tgkill.
+pub const SI_TKILL: i32 = -6;
+
+impl SigInfo {
+    /// A signal sent by process `pid` with kill(2) (`code` SI_USER) or tgkill (SI_TKILL).
+    pub fn sent(signo: i32, code: i32, pid: i32, uid: u32) -> SigInfo {
+        SigInfo {
+            signo,
+            code,
+            pid,
+            uid,
+            ..SigInfo::default()
+        }
+    }
+
+    /// The 128-byte `siginfo_t` as Linux lays it out on x86_64.
+    pub fn to_bytes(&self) -> [u8; 128] {
+        let mut b = [0u8; 128];
+        b[0..4].copy_from_slice(&self.signo.to_ne_bytes());
+        b[8..12].copy_from_slice(&self.code.to_ne_bytes());
+        let fault = matches!(
+            self.signo,
+            libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
+        ) && self.code > 0;
+        if fault {
+            b[16..24].copy_from_slice(&self.addr.to_ne_bytes());
+        } else {
+            b[16..20].copy_from_slice(&self.pid.to_ne_bytes());
+            b[20..24].copy_from_slice(&self.uid.to_ne_bytes());
+            if self.signo == libc::SIGCHLD {
+                b[24..28].copy_from_slice(&self.status.to_ne_bytes());
+            } else {
+                b[24..32].copy_from_slice(&self.value.to_ne_bytes());
+            }
+        }
+        b
+    }
+}
+
+/// Pending signals: a set, and the info of each (standard signals do not queue).
+#[derive(Clone)]
+pub struct SigPending {
+    pub set: u64,
+    pub info: [SigInfo; NSIG],
+}
+
+impl Default for SigPending {
+    fn default() -> Self {
+        SigPending {
+            set: 0,
+            info: [SigInfo::default(); NSIG],
+        }
+    }
+}
+
+impl SigPending {
+    pub fn add(&mut self, info: SigInfo) {
+        let bit = sig_bit(info.signo);
+        if self.set & bit == 0 {
+            self.set |= bit;
+            self.info[(info.signo - 1) as usize] = info;
+        }
+    }
+
+    /// Takes the lowest-numbered pending signal not in `blocked`.
+    pub fn take(&mut self, blocked: u64) -> Option<SigInfo> {
+        let ready = self.set & !blocked;
+        if ready == 0 {
+            return None;
+        }
+        let sig = ready.trailing_zeros() as i32 + 1;
+        self.set &= !sig_bit(sig);
+        Some(self.info[(sig - 1) as usize])
+    }
+}
+
+/// A thread's signal state that other threads touch: its mask, its pending signals, and how
+/// to make it trap.
+#[derive(Default)]
+pub struct ThreadSignals {
+    pub mask: std::sync::atomic::AtomicU64,
+    pub pending: std::sync::Mutex<SigPending>,
+    /// Set by senders; the thread checks for signals before returning to the app.
+    pub maybe_pending: std::sync::atomic::AtomicBool,
+    pub kicker: std::sync::Mutex<platform::Kicker>,
+    /// How to wake the thread from the sentry wait it is blocked in, if any.
+    pub waker: std::sync::Mutex<Option<Waker>>,
+}
+
+/// Wakes a thread blocked in a sentry wait (it locks the wait's mutex and notifies its
+/// condition variable, so the wake-up cannot be lost).
+pub type Waker = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+impl ThreadSignals {
+    pub fn mask(&self) -> u64 {
+        self.mask.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn set_mask(&self, mask: u64) {
+        self.mask
+            .store(mask & !UNBLOCKABLE, std::sync::atomic::Ordering::SeqCst);
+        // A signal that was blocked may be deliverable now.
+        self.maybe_pending
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn pending(&self) -> std::sync::MutexGuard<'_, SigPending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks a signal as possibly deliverable and interrupts the thread.
+    pub fn notify(&self) {
+        self.maybe_pending
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.kicker.lock().unwrap_or_else(|e| e.into_inner()).kick();
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(wake) = waker {
+            wake();
         }
     }
 }

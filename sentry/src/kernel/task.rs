@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use platform::{Context, PlatformError, Regs, Trap};
 
 use super::process::{set_current, Process};
+use super::signal::{SigInfo, ThreadSignals};
 use super::{ExitStatus, Kernel};
 use crate::fs::host::HostFile;
 use crate::fs::{FdTable, File};
@@ -39,8 +40,13 @@ pub struct Task {
     pub exe: String,
     /// The thread's name (comm), 15 bytes at most.
     pub comm: Vec<u8>,
-    /// The blocked signals and the alternate signal stack.
+    /// The alternate signal stack and sigsuspend's saved mask.
     pub signals: super::SignalState,
+    /// The mask and pending signals, which senders touch.
+    pub sig: Arc<ThreadSignals>,
+    /// A syscall that was interrupted and asks to be restarted (ERESTARTSYS and kin), settled
+    /// when signals are delivered.
+    pub restart: Option<crate::errno::Errno>,
     pub rlimits: [libc::rlimit; RLIM_NLIMITS],
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
@@ -108,6 +114,8 @@ impl Task {
             comm: comm_of(&loaded.exe),
             exe: loaded.exe,
             signals: super::SignalState::default(),
+            sig: Arc::new(ThreadSignals::default()),
+            restart: None,
             rlimits: host_rlimits(),
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -149,6 +157,7 @@ impl Task {
         p.exe = loaded.exe;
         super::signal::reset_for_exec(&mut p.actions);
         drop(p);
+        *self.sig.kicker.lock().unwrap_or_else(|e| e.into_inner()) = self.ctx.kicker();
         self.release_vfork_parent();
     }
 
@@ -168,23 +177,39 @@ impl Task {
         }
     }
 
+    /// Registers this task's signal state with its process and the calling sentry thread.
+    fn register(&self) {
+        *self.sig.kicker.lock().unwrap_or_else(|e| e.into_inner()) = self.ctx.kicker();
+        self.process
+            .lock()
+            .thread_signals
+            .insert(self.tid, self.sig.clone());
+        set_current(self.process.clone(), self.sig.clone());
+    }
+
     /// Runs the task until it exits; returns how.
     pub fn run(&mut self) -> Result<ExitStatus, PlatformError> {
-        set_current(self.process.clone());
+        self.register();
         loop {
+            if self
+                .sig
+                .maybe_pending
+                .load(std::sync::atomic::Ordering::SeqCst)
+                || self.restart.is_some()
+            {
+                self.deliver_signals();
+            }
+            if self.exit.is_none() {
+                self.exit = self.process.lock().group_exit;
+            }
+            if let Some(status) = self.exit {
+                return Ok(status);
+            }
             let trap = self.ctx.switch(&mut self.regs)?;
             match trap {
                 Trap::Syscall => syscalls::dispatch(self),
-                Trap::Signal(info) => {
-                    let fault = info.code > 0 || info.code == libc::SI_KERNEL;
-                    tracing::debug!(?info, fault, "host signal for the app");
-                    let actions = self.process.lock().actions;
-                    if let Some(sig) =
-                        super::signal::fatal(&actions, self.signals.mask, info.signo, fault)
-                    {
-                        self.exit = Some(ExitStatus::Signaled(sig));
-                    }
-                }
+                Trap::Kick => {}
+                Trap::Signal(info) => self.host_signal(info),
                 Trap::Died => {
                     let group = self.process.lock().group_exit;
                     if group.is_none() {
@@ -193,12 +218,106 @@ impl Task {
                     self.exit = Some(group.unwrap_or(ExitStatus::Signaled(libc::SIGKILL)));
                 }
             }
-            if self.exit.is_none() {
-                self.exit = self.process.lock().group_exit;
+        }
+    }
+
+    /// A host signal for the app's thread: a fault of its own, delivered now, or a signal
+    /// from outside the sandbox, which goes to the process.
+    fn host_signal(&mut self, info: platform::SignalInfo) {
+        let fault = info.code > 0 || info.code == libc::SI_KERNEL;
+        tracing::debug!(?info, fault, "host signal for the app");
+        if !fault {
+            let from_outside = SigInfo::sent(info.signo, super::signal::SI_USER, 0, 0);
+            self.kernel.send_process(&self.process, from_outside);
+            return;
+        }
+        let sig = SigInfo {
+            signo: info.signo,
+            code: info.code,
+            addr: info.addr,
+            ..SigInfo::default()
+        };
+        // A fault cannot be blocked or ignored: if it is, Linux resets it to the default
+        // action (death).
+        let action = self.process.lock().actions[(info.signo - 1) as usize];
+        let blocked = self.sig.mask() & super::signal::sig_bit(info.signo) != 0;
+        if action.handler > super::signal::SIG_IGN && !blocked {
+            self.run_handler(&sig, &action);
+        } else {
+            self.exit_group(ExitStatus::Signaled(info.signo));
+        }
+    }
+
+    /// Runs `action`'s handler for `info`: settles an interrupted syscall, pushes the frame.
+    fn run_handler(&mut self, info: &SigInfo, action: &super::SigAction) {
+        if let Some(code) = self.restart.take() {
+            let restart = match code.0 {
+                super::super::errno::ERESTARTSYS => action.flags & libc::SA_RESTART as u64 != 0,
+                super::super::errno::ERESTARTNOINTR => true,
+                _ => false,
+            };
+            if restart {
+                self.restart_syscall();
+            } else {
+                self.regs.0.rax = (-libc::EINTR) as u64;
             }
-            if let Some(status) = self.exit {
-                return Ok(status);
+        }
+        if action.flags & libc::SA_RESETHAND as u64 != 0 {
+            self.process.lock().actions[(info.signo - 1) as usize] = super::SigAction::default();
+        }
+        if self.push_signal_frame(info, action).is_err() {
+            self.exit_group(ExitStatus::Signaled(libc::SIGSEGV));
+        }
+    }
+
+    /// Makes the interrupted syscall run again when the app resumes.
+    fn restart_syscall(&mut self) {
+        self.regs.0.rax = self.regs.0.orig_rax;
+        self.regs.0.rip -= 2;
+    }
+
+    /// Delivers every deliverable pending signal: handlers get frames (stacked, the last on
+    /// top), default actions are carried out.
+    fn deliver_signals(&mut self) {
+        use std::sync::atomic::Ordering;
+        self.sig.maybe_pending.store(false, Ordering::SeqCst);
+        loop {
+            let blocked = self.sig.mask();
+            let next = self
+                .sig
+                .pending()
+                .take(blocked)
+                .or_else(|| self.process.lock().pending.take(blocked));
+            let Some(info) = next else { break };
+            let action = self.process.lock().actions[(info.signo - 1) as usize];
+            match action.handler {
+                super::signal::SIG_IGN => continue,
+                super::signal::SIG_DFL => match super::signal::default_action(info.signo) {
+                    super::signal::DefaultAction::Terminate
+                    | super::signal::DefaultAction::CoreDump => {
+                        self.exit_group(ExitStatus::Signaled(info.signo));
+                        return;
+                    }
+                    super::signal::DefaultAction::Stop => {
+                        tracing::warn!(
+                            "signal {}: stopping is not implemented yet (job control)",
+                            info.signo
+                        );
+                    }
+                    _ => {}
+                },
+                _ => self.run_handler(&info, &action),
             }
+            if self.exit.is_some() {
+                return;
+            }
+        }
+        if self.restart.take().is_some() {
+            // No handler ran: the interrupted call goes on as if nothing happened.
+            self.restart_syscall();
+        }
+        if let Some(mask) = self.signals.saved_mask.take() {
+            self.sig.set_mask(mask);
         }
     }
 
@@ -215,18 +334,17 @@ impl Task {
                 }
             }
         }
-        let (last, group, users) = {
+        let (last, group) = {
             let mut p = self.process.lock();
-            let users = p.threads;
             p.threads -= 1;
-            (p.threads == 0, p.group_exit, users)
+            (p.threads == 0, p.group_exit)
         };
-        // The address space's stub goes with its last user; a vfork child sharing its
-        // parent's leaves it be.
-        let exclusive = Arc::strong_count(&self.mm) <= users;
-        if (last || group.is_some()) && exclusive {
+        // The address space's stub goes with its last user (a vfork child sharing its
+        // parent's leaves it be); other threads' stub threads park as they go.
+        if last && Arc::strong_count(&self.mm) == 1 {
             self.ctx.kill_all();
         }
+        self.process.lock().thread_signals.remove(&self.tid);
         if self.tid != self.process.pid {
             self.kernel.remove_thread(self.tid);
         }
@@ -257,20 +375,35 @@ impl Task {
 
     /// exit_group, or a fatal signal: every thread of the process ends with `status`.
     pub fn exit_group(&mut self, status: ExitStatus) {
-        let mut p = self.process.lock();
-        if p.group_exit.is_none() {
-            p.group_exit = Some(status);
+        let threads: Vec<_> = {
+            let mut p = self.process.lock();
+            if p.group_exit.is_none() {
+                p.group_exit = Some(status);
+            }
+            self.exit = p.group_exit;
+            p.thread_signals.values().cloned().collect()
+        };
+        // The other threads stop wherever they are: in app code (a kick makes them trap) or
+        // blocked in the sentry (their waits poll for this).
+        for t in threads {
+            if !Arc::ptr_eq(&t, &self.sig) {
+                t.notify();
+            }
         }
-        self.exit = p.group_exit;
+        let _guard = self.process.lock();
+        self.process.event.notify_all();
     }
 
     /// Sends the task a signal it raised by its own action (SIGPIPE on a broken pipe, kill of
-    /// itself): it ends the task if the signal's disposition says so.
+    /// itself): delivered before it returns to the app.
     pub fn raise_self(&mut self, sig: i32) {
-        let actions = self.process.lock().actions;
-        if let Some(sig) = super::signal::fatal(&actions, self.signals.mask, sig, false) {
-            self.exit_group(ExitStatus::Signaled(sig));
-        }
+        let info = SigInfo::sent(
+            sig,
+            super::signal::SI_TKILL,
+            self.process.pid,
+            self.kernel.creds.uid,
+        );
+        self.kernel.send_thread(&self.process, &self.sig, info);
     }
 
     /// The host pid of the stub, for reading its CPU clock. Never shown to the app.

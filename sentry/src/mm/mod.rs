@@ -196,7 +196,11 @@ impl MemoryManager {
             c.brk = parent.brk;
             for vma in parent.vmas.values() {
                 let offset = self.mem.allocate(vma.len()).map_err(|_| Errno::ENOMEM)?;
-                if self.mem.copy(vma.mem_offset, offset, vma.len()).is_err() {
+                if self
+                    .mem
+                    .copy_populated(vma.mem_offset, offset, vma.len())
+                    .is_err()
+                {
                     self.mem.free(offset, vma.len());
                     return Err(Errno::ENOMEM);
                 }
@@ -519,7 +523,7 @@ impl Vmas {
             cur += n;
         }
         for (off, n) in pieces {
-            self.mem.zero(off, n).map_err(|_| Errno::EFAULT)?;
+            self.mem.decommit(off, n).map_err(|_| Errno::EFAULT)?;
         }
         Ok(())
     }

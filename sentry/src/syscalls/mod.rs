@@ -82,6 +82,11 @@ pub fn dispatch(task: &mut Task) {
     };
     let rax = match result {
         Ok(v) => v,
+        Err(e) if e.is_restart() => {
+            // Settled when signals are delivered: restarted, or EINTR for a handler.
+            task.restart = Some(e);
+            (-i64::from(e.0)) as u64
+        }
         Err(e) => {
             tracing::debug!("-> {e:?}");
             (-i64::from(e.0)) as u64

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::signal::NSIG;
+use crate::kernel::signal::{SigInfo, NSIG, SI_TKILL, SI_USER};
 use crate::kernel::{CloneArgs, ExitStatus, Process, Task};
 
 /// Namespace flags: refused, never passed to the host (the sandbox has its own namespaces).
@@ -228,10 +228,10 @@ fn wait_child(task: &Task, which: Which, options: i32) -> Result<Option<(i32, Ex
         if options & WNOHANG != 0 {
             return Ok(None);
         }
-        let p = process.lock();
-        if p.group_exit.is_some() {
-            return Err(Errno::EINTR);
+        if crate::kernel::process::interrupted() {
+            return Err(Errno::ERESTARTSYS);
         }
+        let p = process.lock();
         drop(process.wait_event(p));
     }
 }
@@ -343,16 +343,15 @@ pub fn sys_getppid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     Ok(task.process.lock().ppid as u64)
 }
 
-/// The processes a kill(2) pid names, or ESRCH.
+/// The processes a kill(2) pid names (zombies count: they exist until reaped), or ESRCH.
 fn kill_targets(task: &Task, pid: i32) -> Result<Vec<Arc<Process>>, Errno> {
-    let live = |p: &Arc<Process>| p.lock().exit.is_none();
     let targets: Vec<Arc<Process>> = match pid {
-        p if p > 0 => task.kernel.process(p).filter(live).into_iter().collect(),
+        p if p > 0 => task.kernel.process(p).into_iter().collect(),
         -1 => task
             .kernel
             .processes()
             .into_iter()
-            .filter(|p| p.pid != 1 && p.pid != task.process.pid && live(p))
+            .filter(|p| p.pid != 1 && p.pid != task.process.pid)
             .collect(),
         p => {
             let pgid = if p == 0 {
@@ -363,7 +362,7 @@ fn kill_targets(task: &Task, pid: i32) -> Result<Vec<Arc<Process>>, Errno> {
             task.kernel
                 .processes()
                 .into_iter()
-                .filter(|q| live(q) && q.lock().pgid == pgid)
+                .filter(|q| q.lock().pgid == pgid)
                 .collect()
         }
     };
@@ -380,19 +379,6 @@ fn signal_arg(sig: i32) -> Result<i32, Errno> {
     Ok(sig)
 }
 
-/// Delivers `sig` to `target`: the caller's own process through its own disposition check,
-/// others through the kernel.
-fn send(task: &mut Task, target: &Arc<Process>, sig: i32) {
-    if sig == 0 {
-        return;
-    }
-    if Arc::ptr_eq(target, &task.process) {
-        task.raise_self(sig);
-    } else {
-        task.kernel.signal_process(target, sig);
-    }
-}
-
 pub fn sys_kill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let sig = signal_arg(a.int(1))?;
     let pid = a.int(0);
@@ -400,12 +386,31 @@ pub fn sys_kill(task: &mut Task, a: &SyscallArgs) -> SysResult {
         return Err(Errno::ESRCH);
     }
     let targets = kill_targets(task, pid)?;
-    // Others first: a fatal signal to ourselves ends this task.
-    let (me, others): (Vec<_>, Vec<_>) = targets
-        .into_iter()
-        .partition(|p| Arc::ptr_eq(p, &task.process));
-    for t in others.iter().chain(me.iter()) {
-        send(task, t, sig);
+    if sig == 0 {
+        return Ok(0);
+    }
+    let info = SigInfo::sent(sig, SI_USER, task.process.pid, task.kernel.creds.uid);
+    for t in &targets {
+        task.kernel.send_process(t, info);
+    }
+    Ok(0)
+}
+
+/// Sends a thread-directed signal to thread `tid` (of process `tgid`, if given).
+fn send_to_thread(task: &mut Task, tgid: Option<i32>, tid: i32, info: SigInfo) -> SysResult {
+    let target = task
+        .kernel
+        .thread_process(tid)
+        .filter(|p| tgid.is_none_or(|g| g == p.pid))
+        .ok_or(Errno::ESRCH)?;
+    let thread = target
+        .lock()
+        .thread_signals
+        .get(&tid)
+        .cloned()
+        .ok_or(Errno::ESRCH)?;
+    if info.signo != 0 {
+        task.kernel.send_thread(&target, &thread, info);
     }
     Ok(0)
 }
@@ -415,9 +420,8 @@ pub fn sys_tkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    let target = task.kernel.thread_process(tid).ok_or(Errno::ESRCH)?;
-    send(task, &target, sig);
-    Ok(0)
+    let info = SigInfo::sent(sig, SI_TKILL, task.process.pid, task.kernel.creds.uid);
+    send_to_thread(task, None, tid, info)
 }
 
 pub fn sys_tgkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -425,13 +429,46 @@ pub fn sys_tgkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    let target = task
-        .kernel
-        .thread_process(tid)
-        .filter(|p| p.pid == tgid)
-        .ok_or(Errno::ESRCH)?;
-    send(task, &target, sig);
+    let info = SigInfo::sent(sig, SI_TKILL, task.process.pid, task.kernel.creds.uid);
+    send_to_thread(task, Some(tgid), tid, info)
+}
+
+/// rt_sigqueueinfo(pid, sig, info): a signal with the caller's siginfo. Only a process may
+/// claim a kernel- or kill-made si_code for itself (EPERM otherwise).
+pub fn sys_rt_sigqueueinfo(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (pid, sig) = (a.int(0), signal_arg(a.int(1))?);
+    let info = queued_info(task, sig, a.u64(2), pid == task.process.pid)?;
+    let target = task.kernel.process(pid).ok_or(Errno::ESRCH)?;
+    if sig != 0 {
+        task.kernel.send_process(&target, info);
+    }
     Ok(0)
+}
+
+pub fn sys_rt_tgsigqueueinfo(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (tgid, tid, sig) = (a.int(0), a.int(1), signal_arg(a.int(2))?);
+    if tgid <= 0 || tid <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let info = queued_info(task, sig, a.u64(3), tgid == task.process.pid)?;
+    send_to_thread(task, Some(tgid), tid, info)
+}
+
+fn queued_info(task: &Task, sig: i32, addr: u64, to_self: bool) -> Result<SigInfo, Errno> {
+    let raw: [u8; 128] = task.mm.read_val(addr)?;
+    let word = |at: usize| i32::from_ne_bytes(raw[at..at + 4].try_into().unwrap_or([0; 4]));
+    let code = word(8);
+    if (code >= 0 || code == SI_TKILL) && !to_self {
+        return Err(Errno::EPERM);
+    }
+    Ok(SigInfo {
+        signo: sig,
+        code,
+        pid: word(16),
+        uid: word(20) as u32,
+        value: u64::from_ne_bytes(raw[24..32].try_into().unwrap_or([0; 8])),
+        ..SigInfo::default()
+    })
 }
 
 fn process_of(task: &Task, pid: i32) -> Result<Arc<Process>, Errno> {

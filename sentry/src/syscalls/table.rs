@@ -120,15 +120,22 @@ table! {
     CLOCK_GETRES => time::sys_clock_getres, Full;
     GETTIMEOFDAY => time::sys_gettimeofday, Full;
     TIME => time::sys_time, Full;
-    NANOSLEEP => time::sys_nanosleep, Partial("not interruptible by signals yet");
-    CLOCK_NANOSLEEP => time::sys_clock_nanosleep, Partial("not interruptible by signals yet");
+    NANOSLEEP => time::sys_nanosleep, Full;
+    CLOCK_NANOSLEEP => time::sys_clock_nanosleep, Partial("no CPU-time clocks");
     FUTEX => futex::sys_futex, Partial("no PI futexes");
-    RT_SIGACTION => signal::sys_rt_sigaction, Partial("recorded; handlers are not run yet");
+    RT_SIGACTION => signal::sys_rt_sigaction, Full;
     RT_SIGPROCMASK => signal::sys_rt_sigprocmask, Full;
-    SIGALTSTACK => signal::sys_sigaltstack, Partial("recorded; handlers are not run yet");
-    KILL => process::sys_kill, Partial("default actions only: handlers are not run yet");
-    TKILL => process::sys_tkill, Partial("default actions only: handlers are not run yet");
-    TGKILL => process::sys_tgkill, Partial("default actions only: handlers are not run yet");
+    SIGALTSTACK => signal::sys_sigaltstack, Full;
+    RT_SIGRETURN => signal::sys_rt_sigreturn, Full;
+    PAUSE => signal::sys_pause, Full;
+    RT_SIGSUSPEND => signal::sys_rt_sigsuspend, Full;
+    RT_SIGPENDING => signal::sys_rt_sigpending, Full;
+    RT_SIGTIMEDWAIT => signal::sys_rt_sigtimedwait, Partial("real-time signals do not queue");
+    RT_SIGQUEUEINFO => process::sys_rt_sigqueueinfo, Partial("real-time signals do not queue");
+    RT_TGSIGQUEUEINFO => process::sys_rt_tgsigqueueinfo, Partial("real-time signals do not queue");
+    KILL => process::sys_kill, Partial("stop signals are dropped (no job control yet)");
+    TKILL => process::sys_tkill, Partial("stop signals are dropped (no job control yet)");
+    TGKILL => process::sys_tgkill, Partial("stop signals are dropped (no job control yet)");
 }
 
 static TABLE: [Option<Entry>; SYSCALL_TABLE_LEN] = build();

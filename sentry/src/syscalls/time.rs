@@ -104,10 +104,39 @@ fn duration(ts: &libc::timespec) -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// Sleeps for `wait`, or until a signal interrupts the task: then Err(remaining time).
+fn sleep_interruptible(wait: Duration) -> Result<(), Duration> {
+    let end = std::time::Instant::now() + wait;
+    loop {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        if crate::kernel::process::interrupted() {
+            return Err(left);
+        }
+        std::thread::sleep(left.min(crate::kernel::process::INTERRUPT_POLL));
+    }
+}
+
+/// An interrupted sleep: EINTR, with the time left written to `rem` (if given and `write_rem`).
+fn interrupted_sleep(task: &Task, rem: u64, left: Duration, write_rem: bool) -> SysResult {
+    if write_rem && rem != 0 {
+        let ts = libc::timespec {
+            tv_sec: left.as_secs() as i64,
+            tv_nsec: i64::from(left.subsec_nanos()),
+        };
+        task.mm.write_val(rem, &ts)?;
+    }
+    Err(Errno::EINTR)
+}
+
 pub fn sys_nanosleep(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let req = read_timespec(task, a.u64(0))?;
-    std::thread::sleep(duration(&req));
-    Ok(0)
+    match sleep_interruptible(duration(&req)) {
+        Ok(()) => Ok(0),
+        Err(left) => interrupted_sleep(task, a.u64(1), left, true),
+    }
 }
 
 pub fn sys_clock_nanosleep(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -129,6 +158,8 @@ pub fn sys_clock_nanosleep(task: &mut Task, a: &SyscallArgs) -> SysResult {
     } else {
         duration(&req)
     };
-    std::thread::sleep(wait);
-    Ok(0)
+    match sleep_interruptible(wait) {
+        Ok(()) => Ok(0),
+        Err(left) => interrupted_sleep(task, a.u64(3), left, flags & libc::TIMER_ABSTIME == 0),
+    }
 }
