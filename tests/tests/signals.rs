@@ -1,0 +1,27 @@
+//! Signal delivery, compared with native: handlers with siginfo, recovery from faults, the
+//! alternate stack, masks and pending signals, signals between processes.
+
+use blinders_tests::*;
+
+#[test]
+fn handlers_faults_altstack_masks_and_children() {
+    let prog = compile("signals", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert!(pair
+        .sandboxed
+        .stdout_str()
+        .contains("recovered from SIGSEGV 11 at 0x1008"));
+}
+
+/// A pipeline whose writer has a SIGPIPE handler (GNU sort cleans up and re-raises): it dies
+/// quietly, as natively.
+#[test]
+fn sigpipe_handler_in_a_pipeline() {
+    let opts = RunOpts::new();
+    let pair = assert_same_with_stderr(
+        &["/bin/sh", "-c", "seq 1 100000 | sort -rn | head -1"],
+        &opts,
+    );
+    assert_eq!(pair.sandboxed.stdout_str(), "100000\n");
+}
