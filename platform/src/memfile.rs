@@ -96,22 +96,9 @@ impl MemoryFile {
     /// Returns `[offset, offset + len)` to the allocator and its pages to the host.
     pub fn free(&self, offset: u64, len: u64) {
         let len = round_up(len);
-        if self.check(offset, len).is_err() || len == 0 {
+        // Fresh allocations must read as zeros: the range is decommitted before it is reused.
+        if len == 0 || self.decommit(offset, len).is_err() {
             return;
-        }
-        // SAFETY: punching a hole in our own file; the range was checked. Failure leaves the
-        // pages allocated, which only costs memory, so allocation re-zeroes below.
-        let punched = unsafe {
-            libc::fallocate(
-                self.fd.as_raw_fd(),
-                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
-                offset as libc::off_t,
-                len as libc::off_t,
-            )
-        } == 0;
-        if !punched {
-            // Keep the promise that fresh allocations read as zeros.
-            let _ = self.zero(offset, len);
         }
         let mut alloc = self.alloc.lock().unwrap_or_else(|e| e.into_inner());
         alloc.free(offset, len);

@@ -3,7 +3,7 @@
 mod clone;
 pub mod futex;
 pub mod process;
-mod sigframe;
+pub(crate) mod sigframe;
 pub mod signal;
 pub mod task;
 

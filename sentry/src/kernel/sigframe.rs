@@ -62,7 +62,7 @@ fn get_u32(b: &[u8], at: usize) -> u32 {
 }
 
 /// Whether `sp` lies on the alternate stack `ss`.
-fn on_stack(ss: &StackT, sp: u64) -> bool {
+pub(crate) fn on_stack(ss: &StackT, sp: u64) -> bool {
     ss.size != 0 && sp > ss.sp && sp - ss.sp <= ss.size
 }
 

@@ -86,9 +86,7 @@ pub fn sys_sigaltstack(task: &mut Task, a: &SyscallArgs) -> SysResult {
         task.mm.write_val(old, &cur)?;
     }
     if let Some(mut new) = new {
-        let cur = task.signals.altstack;
-        let rsp = task.regs.0.rsp;
-        if cur.size != 0 && rsp > cur.sp && rsp - cur.sp <= cur.size {
+        if crate::kernel::sigframe::on_stack(&task.signals.altstack, task.regs.0.rsp) {
             // Not while running on it.
             return Err(Errno::EPERM);
         }
