@@ -20,6 +20,54 @@ pub enum Command {
     /// Run one command sandboxed, with the caller's environment, working directory and
     /// standard streams (like `runsc do`).
     Do(DoArgs),
+    /// Internal: the gofer process a sandbox starts to serve its files.
+    #[command(hide = true)]
+    Gofer(GoferArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GoferArgs {
+    /// The fd of the socket to the sentry.
+    #[arg(long, value_name = "FD")]
+    pub sock_fd: i32,
+    /// A directory to serve (in order: the root first, then the bind mounts), with `:ro` for
+    /// read-only.
+    #[arg(long = "root", value_name = "PATH[:ro]")]
+    pub roots: Vec<String>,
+}
+
+/// `--volume HOST:GUEST[:ro]`.
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub host: PathBuf,
+    pub guest: String,
+    pub read_only: bool,
+}
+
+impl std::str::FromStr for Volume {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Volume, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let (host, guest, read_only) = match parts[..] {
+            [h, g] => (h, g, false),
+            [h, g, "ro"] => (h, g, true),
+            [h, g, "rw"] => (h, g, false),
+            [_, _, opt] => return Err(format!("unknown volume option '{opt}' (ro or rw)")),
+            _ => return Err(format!("'{s}' is not HOST:GUEST[:ro]")),
+        };
+        if !guest.starts_with('/') {
+            return Err(format!("the guest path '{guest}' must be absolute"));
+        }
+        if host.is_empty() {
+            return Err("the host path is empty".to_string());
+        }
+        Ok(Volume {
+            host: PathBuf::from(host),
+            guest: guest.to_string(),
+            read_only,
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -37,6 +85,9 @@ pub struct DoArgs {
     /// The sandbox's hostname.
     #[arg(long, default_value = "blinders")]
     pub hostname: String,
+    /// Bind a host directory into the sandbox (repeatable); writes there reach the host.
+    #[arg(long = "volume", short = 'v', value_name = "HOST:GUEST[:ro]")]
+    pub volumes: Vec<Volume>,
     /// The program and its arguments.
     #[arg(
         required = true,

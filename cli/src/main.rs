@@ -25,6 +25,7 @@ fn main() {
     };
     let code = match cli.command {
         args::Command::Do(opts) => commands::do_cmd::run(opts),
+        args::Command::Gofer(opts) => commands::gofer::run(opts),
     };
     std::process::exit(code);
 }

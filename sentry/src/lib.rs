@@ -8,5 +8,6 @@ pub mod kernel;
 pub mod loader;
 pub mod mm;
 pub mod syscalls;
+pub mod vfs;
 
 pub use kernel::{run, ExitStatus, SandboxConfig, SandboxError};

@@ -128,6 +128,30 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
             return Ok(e.code);
         }
     };
+    let pin_cpu = (!opts.no_pin).then(platform::current_cpu);
+    let mut roots = vec![(PathBuf::from("/"), true)];
+    for v in &opts.volumes {
+        let host = cwd.join(&v.host);
+        if !host.exists() {
+            eprintln!(
+                "blinders: volume {}: No such file or directory",
+                v.host.display()
+            );
+            return Ok(EXIT_USAGE);
+        }
+        roots.push((host, v.read_only));
+    }
+    let (mut gofer, client) = super::gofer::spawn(&roots, pin_cpu)?;
+    let binds = opts
+        .volumes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| sentry::vfs::setup::Bind {
+            index: i as u32 + 1,
+            guest: v.guest.clone(),
+            read_only: v.read_only,
+        })
+        .collect();
     let config = SandboxConfig {
         path: path
             .to_str()
@@ -147,13 +171,21 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
             .context("the working directory is not valid UTF-8")?
             .to_string(),
         strace: opts.strace,
-        pin_cpu: (!opts.no_pin).then(platform::current_cpu),
+        pin_cpu,
         hostname: opts.hostname,
+        storage: sentry::vfs::setup::Storage::Gofer {
+            client: std::sync::Arc::new(client),
+            overlay: true,
+            root_read_only: true,
+            binds,
+        },
     };
     let pin = config.pin_cpu;
     let platform = Box::new(platform::ptrace::PtracePlatform::new(pin));
     let result = sentry::run(config, platform);
     tracing::info!("sentry peak RSS: {} kB", peak_rss_kb());
+    let _ = gofer.kill();
+    let _ = gofer.wait();
     match result {
         Ok(status) => Ok(status.shell_code()),
         Err(SandboxError::Exec { path, errno }) => {

@@ -1,3 +1,4 @@
 //! One file per command.
 
 pub mod do_cmd;
+pub mod gofer;

@@ -14,20 +14,17 @@ pub enum Device {
 }
 
 impl Device {
-    /// The device for a clean absolute path, if it is one of ours.
-    pub fn from_path(path: &str) -> Option<Device> {
-        Some(match path {
-            "/dev/null" => Device::Null,
-            "/dev/zero" => Device::Zero,
-            "/dev/full" => Device::Full,
-            "/dev/random" => Device::Random,
-            "/dev/urandom" => Device::URandom,
-            _ => return None,
-        })
-    }
+    /// Every device, with its name under /dev.
+    pub const ALL: [(&'static str, Device); 5] = [
+        ("null", Device::Null),
+        ("zero", Device::Zero),
+        ("full", Device::Full),
+        ("random", Device::Random),
+        ("urandom", Device::URandom),
+    ];
 
     /// (major, minor), as Linux numbers the memory devices.
-    fn rdev(self) -> (u32, u32) {
+    pub fn rdev(self) -> (u32, u32) {
         match self {
             Device::Null => (1, 3),
             Device::Zero => (1, 5),

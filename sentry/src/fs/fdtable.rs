@@ -31,6 +31,28 @@ impl FdTable {
             .ok_or(Errno::EBADF)
     }
 
+    /// close_range(2): closes (or marks close-on-exec) every fd in `[first, last]`.
+    pub fn close_range(&mut self, first: u32, last: u32, cloexec_only: bool) {
+        let end = (last as usize).saturating_add(1).min(self.slots.len());
+        for slot in self.slots.iter_mut().take(end).skip(first as usize) {
+            if cloexec_only {
+                if let Some(s) = slot.as_mut() {
+                    s.cloexec = true;
+                }
+            } else {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Every open fd and its file, in fd order.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, Arc<File>)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|s| (i as i32, s.file.clone())))
+    }
+
     /// Installs `file` at the lowest free fd ≥ `min`, below `limit` (RLIMIT_NOFILE): EMFILE
     /// if none, EINVAL if `min` is beyond the limit (as F_DUPFD answers).
     pub fn install(

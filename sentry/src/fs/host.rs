@@ -1,17 +1,13 @@
-//! The host root, read-only, until the gofer serves it: opens are made by the sentry on host
-//! paths, and only for regular files and directories (device nodes, FIFOs and sockets of the
-//! host are refused). Writes of any kind give EROFS.
+//! Host files the sentry holds an fd for: the sandbox's standard streams, and the files the
+//! gofer opened and donated. Reads and writes are host calls on the fd.
 
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
-use super::{FileOps, FileProvider, Statfs};
+use super::{FileOps, Statfs};
 use crate::errno::Errno;
 use crate::mm::MemoryManager;
-
-/// Serves the host's root directory read-only.
-pub struct HostRoot;
 
 fn cpath(path: &str) -> Result<CString, Errno> {
     CString::new(path).map_err(|_| Errno::EINVAL)
@@ -23,128 +19,6 @@ fn host<T: PartialEq + From<i8>>(r: T) -> Result<T, Errno> {
         return Err(Errno::last_host());
     }
     Ok(r)
-}
-
-fn host_stat(dirfd: RawFd, path: &CString, flags: i32) -> Result<libc::stat, Errno> {
-    // SAFETY: an all-zero stat is valid; fstatat writes one stat to the pointer.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: path is NUL-terminated, st a valid out-pointer.
-    host(unsafe { libc::fstatat(dirfd, path.as_ptr(), &mut st, flags) })?;
-    Ok(st)
-}
-
-impl FileProvider for HostRoot {
-    fn open(&self, path: &str, flags: u32, _mode: u32) -> Result<Arc<dyn FileOps>, Errno> {
-        let flags = flags as i32;
-        let c = cpath(path)?;
-        let wants_write = flags & libc::O_ACCMODE != libc::O_RDONLY
-            || flags & libc::O_TRUNC != 0
-            || flags & libc::O_TMPFILE == libc::O_TMPFILE;
-        if flags & libc::O_CREAT != 0 {
-            match host_stat(libc::AT_FDCWD, &c, 0) {
-                Ok(_) if flags & libc::O_EXCL != 0 => return Err(Errno::EEXIST),
-                Ok(_) => {}
-                Err(Errno::ENOENT) => return Err(Errno::EROFS),
-                Err(e) => return Err(e),
-            }
-        }
-        let pass = libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_PATH;
-        let host_flags =
-            (flags & pass) | libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY | libc::O_NONBLOCK;
-        // SAFETY: c is NUL-terminated; open returns a new fd or -1.
-        let raw = host(unsafe { libc::open(c.as_ptr(), host_flags) })?;
-        // SAFETY: raw is a new fd that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let file = HostFile::new(fd, path);
-        if flags & libc::O_PATH == 0 {
-            let mode = file.stat()?.st_mode & libc::S_IFMT;
-            match mode {
-                libc::S_IFREG | libc::S_IFDIR => {}
-                libc::S_IFSOCK => return Err(Errno::ENXIO),
-                _ => {
-                    tracing::debug!("refusing host file {path}: mode {mode:#o}");
-                    return Err(Errno::EACCES);
-                }
-            }
-            if mode == libc::S_IFDIR && flags & libc::O_ACCMODE != libc::O_RDONLY {
-                return Err(Errno::EISDIR);
-            }
-        }
-        if wants_write {
-            return Err(Errno::EROFS);
-        }
-        // The host fd was opened non-blocking only so that a FIFO could not hang the open.
-        // SAFETY: plain fcntl on our own fd.
-        unsafe { libc::fcntl(file.fd.as_raw_fd(), libc::F_SETFL, 0) };
-        Ok(Arc::new(file))
-    }
-
-    fn stat(&self, path: &str, follow: bool) -> Result<libc::stat, Errno> {
-        let flags = if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW };
-        host_stat(libc::AT_FDCWD, &cpath(path)?, flags)
-    }
-
-    fn readlink(&self, path: &str) -> Result<Vec<u8>, Errno> {
-        let c = cpath(path)?;
-        let mut buf = vec![0u8; libc::PATH_MAX as usize];
-        // SAFETY: buf is writable for its length.
-        let n = host(unsafe { libc::readlink(c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) })?;
-        buf.truncate(n as usize);
-        Ok(buf)
-    }
-
-    fn statfs(&self, path: &str) -> Result<Statfs, Errno> {
-        let c = cpath(path)?;
-        let mut st = Statfs::default();
-        // SAFETY: c is NUL-terminated; Statfs has the layout of the kernel's struct statfs,
-        // which glibc's statfs fills (sizes asserted equal).
-        host(unsafe { libc::statfs(c.as_ptr(), (&mut st as *mut Statfs).cast()) })?;
-        Ok(read_only(st))
-    }
-
-    fn getxattr(&self, path: &str, name: &str, follow: bool) -> Result<Vec<u8>, Errno> {
-        let (c, n) = (cpath(path)?, cpath(name)?);
-        read_sized(|buf, len| {
-            // SAFETY: c and n are NUL-terminated; buf is writable for len bytes (or null with 0).
-            unsafe {
-                if follow {
-                    libc::getxattr(c.as_ptr(), n.as_ptr(), buf.cast(), len)
-                } else {
-                    libc::lgetxattr(c.as_ptr(), n.as_ptr(), buf.cast(), len)
-                }
-            }
-        })
-    }
-
-    fn listxattr(&self, path: &str, follow: bool) -> Result<Vec<u8>, Errno> {
-        let c = cpath(path)?;
-        read_sized(|buf, len| {
-            // SAFETY: c is NUL-terminated; buf is writable for len bytes (or null with 0).
-            unsafe {
-                if follow {
-                    libc::listxattr(c.as_ptr(), buf.cast(), len)
-                } else {
-                    libc::llistxattr(c.as_ptr(), buf.cast(), len)
-                }
-            }
-        })
-    }
-
-    fn access(&self, path: &str, mode: i32) -> Result<(), Errno> {
-        let c = cpath(path)?;
-        // SAFETY: c is NUL-terminated.
-        host(unsafe { libc::access(c.as_ptr(), mode & !libc::W_OK) })?;
-        if mode & libc::W_OK != 0 {
-            return Err(Errno::EROFS);
-        }
-        Ok(())
-    }
-}
-
-/// The host file system as the sandbox sees it: mounted read-only.
-fn read_only(mut st: Statfs) -> Statfs {
-    st.f_flags |= libc::ST_RDONLY as i64;
-    st
 }
 
 /// Reads a value of unknown size with a host call that answers its size when given none
@@ -254,14 +128,44 @@ impl FileOps for HostFile {
     }
 
     fn stat(&self) -> Result<libc::stat, Errno> {
-        host_stat(self.raw(), &CString::default(), libc::AT_EMPTY_PATH)
+        // SAFETY: an all-zero stat is valid; fstat writes one stat to the pointer.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: plain fstat of our own fd.
+        host(unsafe { libc::fstat(self.raw(), &mut st) })?;
+        Ok(st)
     }
 
     fn statfs(&self) -> Result<Statfs, Errno> {
         let mut st = Statfs::default();
-        // SAFETY: as in HostRoot::statfs.
+        // SAFETY: Statfs has the layout of the kernel's struct statfs, which glibc's fstatfs
+        // fills (sizes asserted equal).
         host(unsafe { libc::fstatfs(self.raw(), (&mut st as *mut Statfs).cast()) })?;
-        Ok(read_only(st))
+        Ok(st)
+    }
+
+    fn truncate(&self, size: u64) -> Result<(), Errno> {
+        let size = i64::try_from(size).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: plain ftruncate of our own fd.
+        host(unsafe { libc::ftruncate(self.raw(), size) })?;
+        Ok(())
+    }
+
+    fn allocate(&self, mode: i32, offset: u64, len: u64) -> Result<(), Errno> {
+        // SAFETY: plain fallocate of our own fd.
+        host(unsafe { libc::fallocate(self.raw(), mode, offset as i64, len as i64) })?;
+        Ok(())
+    }
+
+    fn fsync(&self, data_only: bool) -> Result<(), Errno> {
+        // SAFETY: plain fsync/fdatasync of our own fd.
+        host(unsafe {
+            if data_only {
+                libc::fdatasync(self.raw())
+            } else {
+                libc::fsync(self.raw())
+            }
+        })?;
+        Ok(())
     }
 
     fn getxattr(&self, name: &str) -> Result<Vec<u8>, Errno> {

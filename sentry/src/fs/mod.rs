@@ -1,14 +1,11 @@
-//! Files: the open-file objects the fd table holds, and where they come from.
-//!
-//! A [`FileProvider`] answers path operations (open, stat, readlink, access). Until the gofer
-//! lands, [`host::HostRoot`] serves the host root read-only; the gofer client will implement
-//! the same trait. The sentry's own synthetic files (`/dev/null`, ...) live in [`dev`].
+//! Files: the open-file objects the fd table holds. Where a file is in the tree (and so its
+//! stat, its name in /proc, what fchdir and the `*at` calls start from) is the VFS's
+//! [`Path`](crate::vfs::Path), which the open file keeps.
 
 pub mod dev;
 pub mod fdtable;
 pub mod host;
 pub mod pipe;
-mod vfs;
 
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,9 +13,9 @@ use std::sync::Arc;
 
 use crate::errno::Errno;
 use crate::mm::MemoryManager;
+use crate::vfs::Path;
 
 pub use fdtable::FdTable;
-pub use vfs::Vfs;
 
 /// The operations of an open file. Each method's default is what Linux answers for a file
 /// that does not support it, so a file type implements only what it has.
@@ -67,6 +64,18 @@ pub trait FileOps: Send + Sync {
     fn mappable_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// ftruncate(2).
+    fn truncate(&self, _size: u64) -> Result<(), Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// fallocate(2).
+    fn allocate(&self, _mode: i32, _offset: u64, _len: u64) -> Result<(), Errno> {
+        Err(Errno::ENODEV)
+    }
+    /// fsync(2) and fdatasync(2); files that cannot be synced answer EINVAL.
+    fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
+        Err(Errno::EINVAL)
+    }
     /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).
     fn set_status_flags(&self, _flags: u32) {}
     /// The path the file was opened by, for logs and /proc.
@@ -96,10 +105,12 @@ pub struct Statfs {
 unsafe impl crate::mm::Pod for Statfs {}
 const _: () = assert!(std::mem::size_of::<Statfs>() == std::mem::size_of::<libc::statfs>());
 
-/// An open file description: the file and its status flags (shared by dup'd fds).
+/// An open file description: the file, its status flags (shared by dup'd fds) and, for
+/// files opened by name, where it is in the tree.
 pub struct File {
     pub ops: Arc<dyn FileOps>,
     flags: AtomicU32,
+    pub location: Option<Path>,
 }
 
 /// The `O_*` flags that fcntl(F_SETFL) may change.
@@ -111,7 +122,25 @@ impl File {
         Arc::new(File {
             ops,
             flags: AtomicU32::new(flags),
+            location: None,
         })
+    }
+
+    /// A file opened by name at `location`.
+    pub fn at(ops: Arc<dyn FileOps>, flags: u32, location: Path) -> Arc<File> {
+        Arc::new(File {
+            ops,
+            flags: AtomicU32::new(flags),
+            location: Some(location),
+        })
+    }
+
+    /// fstat(2): the inode's stat for a file in the tree, else the file's own.
+    pub fn stat(&self) -> Result<libc::stat, Errno> {
+        match &self.location {
+            Some(p) => p.stat(),
+            None => self.ops.stat(),
+        }
     }
 
     /// The status flags and access mode, as F_GETFL shows them.
@@ -139,24 +168,6 @@ impl File {
     pub fn writable(&self) -> bool {
         self.access_mode() != libc::O_RDONLY as u32 && self.flags() & libc::O_PATH as u32 == 0
     }
-}
-
-/// The answers to path operations on the container's files: the host root now, the gofer next.
-pub trait FileProvider: Send + Sync {
-    /// Opens the absolute path `path` with the `O_*` flags `flags`.
-    fn open(&self, path: &str, flags: u32, mode: u32) -> Result<Arc<dyn FileOps>, Errno>;
-    /// stat(2) (`follow`) or lstat(2) of `path`.
-    fn stat(&self, path: &str, follow: bool) -> Result<libc::stat, Errno>;
-    /// readlink(2) of `path`.
-    fn readlink(&self, path: &str) -> Result<Vec<u8>, Errno>;
-    /// statfs(2) of `path`.
-    fn statfs(&self, path: &str) -> Result<Statfs, Errno>;
-    /// getxattr(2) (`follow`) or lgetxattr(2).
-    fn getxattr(&self, path: &str, name: &str, follow: bool) -> Result<Vec<u8>, Errno>;
-    /// listxattr(2) (`follow`) or llistxattr(2).
-    fn listxattr(&self, path: &str, follow: bool) -> Result<Vec<u8>, Errno>;
-    /// access(2) of `path` with the `R_OK|W_OK|X_OK` bits in `mode`, for the real ids.
-    fn access(&self, path: &str, mode: i32) -> Result<(), Errno>;
 }
 
 /// Joins `path` to the directory `base` (absolute); an absolute `path` stands alone.

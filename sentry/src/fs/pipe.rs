@@ -32,6 +32,7 @@ pub struct Pipe {
 /// One end of a pipe: what an open file description of it holds.
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
+    reader: bool,
     writer: bool,
     nonblock: AtomicBool,
     path: String,
@@ -52,13 +53,65 @@ impl Pipe {
             uid,
             gid,
         });
-        let end = |writer| PipeEnd {
+        let end = |writer: bool| PipeEnd {
             pipe: pipe.clone(),
+            reader: !writer,
             writer,
             nonblock: AtomicBool::new(nonblock),
             path: format!("pipe:[{}]", pipe.ino),
         };
         (end(false), end(true))
+    }
+
+    /// A FIFO's pipe: no ends open until the FIFO is opened.
+    pub fn new_named(uid: u32, gid: u32) -> Arc<Pipe> {
+        static NEXT_INO: AtomicU64 = AtomicU64::new(1 << 32);
+        Arc::new(Pipe {
+            state: Mutex::new(State {
+                data: VecDeque::new(),
+                readers: 0,
+                writers: 0,
+            }),
+            changed: Condvar::new(),
+            ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
+            uid,
+            gid,
+        })
+    }
+
+    /// Opens an end of a FIFO as fifo(7) says: a read-only open waits for a writer and a
+    /// write-only open for a reader, unless O_NONBLOCK (then a writer without a reader gets
+    /// ENXIO); O_RDWR opens both ends at once.
+    pub fn open_end(self: &Arc<Self>, flags: u32) -> Result<PipeEnd, Errno> {
+        let nonblock = flags & libc::O_NONBLOCK as u32 != 0;
+        let (reader, writer) = match flags as i32 & libc::O_ACCMODE {
+            libc::O_RDONLY => (true, false),
+            libc::O_WRONLY => (false, true),
+            _ => (true, true),
+        };
+        let mut s = self.lock();
+        if writer && !reader && nonblock && s.readers == 0 {
+            return Err(Errno::ENXIO);
+        }
+        let end = PipeEnd {
+            pipe: self.clone(),
+            reader,
+            writer,
+            nonblock: AtomicBool::new(nonblock),
+            path: format!("pipe:[{}]", self.ino),
+        };
+        s.readers += usize::from(reader);
+        s.writers += usize::from(writer);
+        self.changed.notify_all();
+        if !nonblock && reader != writer {
+            let _wake = self.interruptible();
+            while (reader && s.writers == 0) || (writer && s.readers == 0) {
+                // On an interrupted wait, dropping `end` closes it again.
+                s = self.wait(s)?;
+            }
+        }
+        drop(s);
+        Ok(end)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -87,18 +140,15 @@ impl Pipe {
 impl Drop for PipeEnd {
     fn drop(&mut self) {
         let mut s = self.pipe.lock();
-        if self.writer {
-            s.writers -= 1;
-        } else {
-            s.readers -= 1;
-        }
+        s.writers -= usize::from(self.writer);
+        s.readers -= usize::from(self.reader);
         self.pipe.changed.notify_all();
     }
 }
 
 impl FileOps for PipeEnd {
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        if self.writer {
+        if !self.reader {
             return Err(Errno::EBADF);
         }
         if buf.is_empty() {

@@ -112,6 +112,7 @@ impl Task {
             Arc::new(Mutex::new(self.fs().clone()))
         };
         let parent_mm = self.mm.clone();
+        let parent_view = self.process.lock().view.clone();
         let (exe, comm, signals, rlimits) = (
             self.exe.clone(),
             self.comm.clone(),
@@ -173,6 +174,11 @@ impl Task {
                         return;
                     }
                 };
+                if !thread {
+                    if let Some(v) = parent_view {
+                        task.publish(v.cmdline, v.environ, v.exe);
+                    }
+                }
                 let _ = ready_tx.send(Ok(task.ctx.host_pid()));
                 // Run only once the parent has registered us.
                 if go_rx.recv() != Ok(true) {

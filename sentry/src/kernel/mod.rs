@@ -14,9 +14,8 @@ use std::time::Instant;
 use platform::{MemoryFile, Platform};
 
 use crate::errno::Errno;
-use crate::fs::host::HostRoot;
-use crate::fs::Vfs;
 use crate::loader::{self, Credentials, ExecArgs};
+use crate::vfs::Vfs;
 pub use clone::CloneArgs;
 pub use process::{PidTable, Process};
 pub use signal::{SigAction, SigInfo, SignalState};
@@ -31,8 +30,10 @@ pub struct SandboxConfig {
     pub path: String,
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
-    /// The working directory (absolute).
+    /// The working directory (absolute, in the sandbox's tree).
     pub cwd: String,
+    /// Where the sandbox's files come from.
+    pub storage: crate::vfs::setup::Storage,
     /// Print every syscall to stderr, strace-style.
     pub strace: bool,
     /// The CPU to keep each sentry thread and its stub on; `None` lets them float.
@@ -67,6 +68,8 @@ pub enum SandboxError {
     Memory(#[from] platform::MemoryError),
     #[error("internal error: {0}")]
     Platform(#[from] platform::PlatformError),
+    #[error("setting up the file system: {0}")]
+    Files(Errno),
 }
 
 /// What every task of a sandbox shares.
@@ -102,6 +105,16 @@ impl Kernel {
         if first {
             let name = syscall_tables::syscall_name(nr).unwrap_or("?");
             tracing::warn!("unimplemented syscall {name} (#{nr}): ENOSYS");
+        }
+    }
+
+    /// The ids file permissions are checked against (the sandbox's user; per-task
+    /// credentials are not kept yet).
+    pub fn fs_creds(&self) -> crate::vfs::Creds {
+        crate::vfs::Creds {
+            uid: self.creds.euid,
+            gid: self.creds.egid,
+            groups: self.groups.clone().into(),
         }
     }
 
@@ -288,10 +301,11 @@ fn host_cpu_mask() -> Vec<u8> {
 /// Runs a sandbox until its first process exits. Call from a thread of its own: that thread
 /// serves the first task (ptrace requires the tracer be one thread).
 pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitStatus, SandboxError> {
+    let vfs = crate::vfs::setup::build(&config.storage).map_err(SandboxError::Files)?;
     let kernel = Arc::new(Kernel {
         mem: Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?),
         platform,
-        vfs: Vfs::new(Arc::new(HostRoot)),
+        vfs,
         hostname: config.hostname,
         strace: config.strace,
         boot: Instant::now(),
@@ -307,9 +321,25 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
             tracing::warn!("could not pin the sentry thread to CPU {cpu}: {e}");
         }
     }
+    crate::vfs::setup::mount_kernel_fs(&kernel.vfs, Arc::downgrade(&kernel))
+        .map_err(SandboxError::Files)?;
+    let root = kernel.vfs.root();
+    let cwd = crate::vfs::setup::resolve_from_root(&kernel.vfs, &config.cwd)
+        .unwrap_or_else(|_| root.clone());
+    let fs = FsContext {
+        root: root.clone(),
+        cwd,
+        umask: 0o022,
+    };
+    let lookup = crate::vfs::Lookup {
+        vfs: &kernel.vfs,
+        root: fs.root.clone(),
+        cwd: fs.cwd.clone(),
+        creds: kernel.fs_creds(),
+    };
     let args = ExecArgs {
         filename: config.path.clone().into_bytes(),
-        path: config.path.clone(),
+        path: config.path.clone().into_bytes(),
         argv: config.argv,
         envp: config.envp,
     };
@@ -320,13 +350,14 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         path: config.path.clone(),
         errno,
     })?;
-    let loaded = loader::load(&kernel, &config.path, args, &kernel.creds).map_err(|errno| {
+    let loaded = loader::load(&kernel, &lookup, None, args, &kernel.creds).map_err(|errno| {
         SandboxError::Exec {
             path: config.path.clone(),
             errno,
         }
     })?;
-    let mut task = Task::new_init(kernel.clone(), pid, loaded, config.cwd);
+    drop(lookup);
+    let mut task = Task::new_init(kernel.clone(), pid, loaded, fs);
     let result = task.run();
     let status = *result
         .as_ref()

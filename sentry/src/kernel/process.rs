@@ -15,9 +15,20 @@ thread_local! {
     static CURRENT: std::cell::RefCell<Current> = const { std::cell::RefCell::new(None) };
 }
 
+thread_local! {
+    static CURRENT_TID: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
 /// Records the task the calling sentry thread serves.
-pub fn set_current(process: Arc<Process>, signals: Arc<super::signal::ThreadSignals>) {
+pub fn set_current(process: Arc<Process>, tid: i32, signals: Arc<super::signal::ThreadSignals>) {
+    CURRENT_TID.with(|t| t.set(tid));
     CURRENT.with(|c| *c.borrow_mut() = Some((process, signals)));
+}
+
+/// The (pid, tid) of the task the calling sentry thread serves (/proc/self).
+pub fn current_ids() -> Option<(i32, i32)> {
+    let pid = CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.pid))?;
+    Some((pid, CURRENT_TID.with(|t| t.get())))
 }
 
 /// Whether the task served by the calling thread must stop blocking: its process is ending,
@@ -59,6 +70,21 @@ impl Drop for WakeRegistration {
 /// How long a blocked wait sleeps before it looks for a signal that should interrupt it.
 pub const INTERRUPT_POLL: Duration = Duration::from_millis(20);
 
+/// What /proc shows of a process: its tables, shared with its tasks.
+#[derive(Clone)]
+pub struct ProcView {
+    pub fds: Arc<Mutex<crate::fs::FdTable>>,
+    pub fs: Arc<Mutex<super::FsContext>>,
+    pub mm: Arc<crate::mm::MemoryManager>,
+    /// argv and envp as exec gave them, each string NUL-terminated.
+    pub cmdline: Arc<[u8]>,
+    pub environ: Arc<[u8]>,
+    pub comm: Vec<u8>,
+    pub exe: Option<crate::vfs::Path>,
+    /// When the process started, from the sandbox's boot.
+    pub start: std::time::Duration,
+}
+
 /// The state of a process, under its lock.
 pub struct ProcState {
     pub ppid: i32,
@@ -86,6 +112,8 @@ pub struct ProcState {
     pub pending: super::signal::SigPending,
     /// The threads' signal states, by tid.
     pub thread_signals: BTreeMap<i32, Arc<super::signal::ThreadSignals>>,
+    /// Its tables, for /proc (None until its first task publishes them).
+    pub view: Option<ProcView>,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -116,6 +144,7 @@ impl Process {
                 exe: String::new(),
                 pending: super::signal::SigPending::default(),
                 thread_signals: BTreeMap::new(),
+                view: None,
             }),
             event: Condvar::new(),
         })

@@ -16,11 +16,11 @@ use crate::syscalls;
 /// Resource limits, indexed by `RLIMIT_*`.
 pub const RLIM_NLIMITS: usize = 16;
 
-/// The file-system context: working directory and umask (shared with CLONE_FS).
+/// The file-system context: root, working directory and umask (shared with CLONE_FS).
 #[derive(Clone)]
 pub struct FsContext {
-    /// Absolute and canonical.
-    pub cwd: String,
+    pub root: crate::vfs::Path,
+    pub cwd: crate::vfs::Path,
     pub umask: u32,
 }
 
@@ -88,7 +88,7 @@ pub fn format_initial_exec(args: &ExecArgs) -> String {
 
 impl Task {
     /// The sandbox's first task, PID 1, with the sentry's stdin, stdout and stderr.
-    pub fn new_init(kernel: Arc<Kernel>, pid: i32, loaded: Loaded, cwd: String) -> Task {
+    pub fn new_init(kernel: Arc<Kernel>, pid: i32, loaded: Loaded, fs: FsContext) -> Task {
         let mut fds = FdTable::default();
         for fd in 0..3 {
             if let Some((file, flags)) = HostFile::from_stdio(fd) {
@@ -102,7 +102,7 @@ impl Task {
             p.exe = loaded.exe.clone();
         }
         kernel.insert_process(process.clone());
-        Task {
+        let task = Task {
             kernel,
             tid: pid,
             process,
@@ -110,7 +110,7 @@ impl Task {
             ctx: loaded.ctx,
             mm: loaded.mm,
             fds: Arc::new(Mutex::new(fds)),
-            fs: Arc::new(Mutex::new(FsContext { cwd, umask: 0o022 })),
+            fs: Arc::new(Mutex::new(fs)),
             comm: comm_of(&loaded.exe),
             exe: loaded.exe,
             signals: super::SignalState::default(),
@@ -120,7 +120,13 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             exit: None,
-        }
+        };
+        task.publish(
+            loaded.cmdline.into(),
+            loaded.environ.into(),
+            Some(loaded.exe_path),
+        );
+        task
     }
 
     /// The fd table, locked.
@@ -133,9 +139,58 @@ impl Task {
         self.fs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The working directory.
-    pub fn cwd(&self) -> String {
-        self.fs().cwd.clone()
+    /// The ids file permissions are checked against.
+    pub fn creds(&self) -> crate::vfs::Creds {
+        self.kernel.fs_creds()
+    }
+
+    /// A path-resolution context: this task's root, working directory and ids.
+    pub fn lookup(&self) -> crate::vfs::Lookup<'_> {
+        let (root, cwd) = {
+            let fs = self.fs();
+            (fs.root.clone(), fs.cwd.clone())
+        };
+        crate::vfs::Lookup {
+            vfs: &self.kernel.vfs,
+            root,
+            cwd,
+            creds: self.creds(),
+        }
+    }
+
+    /// The working directory as getcwd shows it.
+    pub fn cwd_string(&self) -> String {
+        let fs = self.fs();
+        self.kernel.vfs.path_string(&fs.cwd, &fs.root)
+    }
+
+    /// Publishes this task's tables as its process's /proc view.
+    pub fn publish(&self, cmdline: Arc<[u8]>, environ: Arc<[u8]>, exe: Option<crate::vfs::Path>) {
+        let mut p = self.process.lock();
+        let start = p
+            .view
+            .as_ref()
+            .map_or_else(|| self.kernel.boot.elapsed(), |v| v.start);
+        p.view = Some(super::process::ProcView {
+            fds: self.fds.clone(),
+            fs: self.fs.clone(),
+            mm: self.mm.clone(),
+            cmdline,
+            environ,
+            comm: self.comm.clone(),
+            exe,
+            start,
+        });
+    }
+
+    /// Updates the name /proc shows (prctl PR_SET_NAME of the main thread).
+    pub fn publish_comm(&self) {
+        if self.tid != self.process.pid {
+            return;
+        }
+        if let Some(v) = self.process.lock().view.as_mut() {
+            v.comm = self.comm.clone();
+        }
     }
 
     /// Replaces the program (execve succeeded): new address space, close-on-exec fds closed,
@@ -158,6 +213,11 @@ impl Task {
         super::signal::reset_for_exec(&mut p.actions);
         drop(p);
         *self.sig.kicker.lock().unwrap_or_else(|e| e.into_inner()) = self.ctx.kicker();
+        self.publish(
+            loaded.cmdline.into(),
+            loaded.environ.into(),
+            Some(loaded.exe_path),
+        );
         self.release_vfork_parent();
     }
 
@@ -184,7 +244,7 @@ impl Task {
             .lock()
             .thread_signals
             .insert(self.tid, self.sig.clone());
-        set_current(self.process.clone(), self.sig.clone());
+        set_current(self.process.clone(), self.tid, self.sig.clone());
     }
 
     /// Runs the task until it exits; returns how.

@@ -12,6 +12,7 @@ use crate::errno::Errno;
 use crate::fs::FileOps;
 use crate::kernel::Kernel;
 use crate::mm::{layout, page_down, page_up, MemoryManager, Placement, VmaKind, Vmas};
+use crate::vfs::{Lookup, Path};
 use elf::{ProgramHeader, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
 pub use stack::Credentials;
 
@@ -25,8 +26,8 @@ const MAX_INTERP_DEPTH: usize = 4;
 
 /// What execve is asked to run.
 pub struct ExecArgs {
-    /// The absolute path to open.
-    pub path: String,
+    /// The path to open (relative ones from the start directory given to [`load`]).
+    pub path: Vec<u8>,
     /// The path as the caller gave it (AT_EXECFN, and argv of a script's interpreter).
     pub filename: Vec<u8>,
     pub argv: Vec<Vec<u8>>,
@@ -42,6 +43,11 @@ pub struct Loaded {
     /// The absolute path of the executable finally loaded (the interpreter of a script):
     /// /proc/self/exe.
     pub exe: String,
+    /// Where that executable is in the tree.
+    pub exe_path: Path,
+    /// argv and envp, each string NUL-terminated (/proc/PID/cmdline and environ).
+    pub cmdline: Vec<u8>,
+    pub environ: Vec<u8>,
 }
 
 /// An ELF object mapped into an address space.
@@ -66,13 +72,17 @@ fn read_head(file: &dyn FileOps) -> Result<Vec<u8>, Errno> {
 }
 
 /// Opens an executable: it must be a regular file we may execute (EACCES otherwise).
-fn open_exec(kernel: &Kernel, exe: &str, path: &str) -> Result<Arc<dyn FileOps>, Errno> {
-    let file = kernel.vfs.open(exe, path, libc::O_RDONLY as u32, 0)?;
-    if file.stat()?.st_mode & libc::S_IFMT != libc::S_IFREG {
+fn open_exec(
+    lookup: &Lookup<'_>,
+    start: Option<&Path>,
+    path: &[u8],
+) -> Result<(Arc<dyn FileOps>, Path), Errno> {
+    let (file, p) = lookup.open(start, path, libc::O_RDONLY as u32, 0)?;
+    if p.stat()?.st_mode & libc::S_IFMT != libc::S_IFREG {
         return Err(Errno::EACCES);
     }
-    kernel.vfs.access(exe, path, libc::X_OK)?;
-    Ok(file)
+    lookup.access(&p, libc::X_OK)?;
+    Ok((file, p))
 }
 
 /// Splits a `#!` line into the interpreter and its optional single argument, as Linux does
@@ -105,34 +115,38 @@ fn parse_shebang(head: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), Errno> {
     Ok((interp, arg))
 }
 
-/// Loads `args` into a fresh address space. `exe` is the caller's /proc/self/exe (for paths
-/// that name it). Nothing of the caller changes; on error its address space is untouched.
+/// Loads `args` into a fresh address space, resolving its path with `lookup` from `start`
+/// (the working directory if `None`). Nothing of the caller changes; on error its address
+/// space is untouched.
 pub fn load(
     kernel: &Kernel,
-    exe: &str,
+    lookup: &Lookup<'_>,
+    start: Option<&Path>,
     mut args: ExecArgs,
     creds: &Credentials,
 ) -> Result<Loaded, Errno> {
     let mut depth = 0;
-    let (file, head) = loop {
-        let file = open_exec(kernel, exe, &args.path)?;
+    let mut start = start.cloned();
+    let (file, exe_path, head) = loop {
+        let (file, p) = open_exec(lookup, start.as_ref(), &args.path)?;
         let head = read_head(&*file)?;
         if !head.starts_with(b"#!") {
-            break (file, head);
+            break (file, p, head);
         }
         depth += 1;
         if depth > MAX_INTERP_DEPTH {
             return Err(Errno::ELOOP);
         }
         let (interp, arg) = parse_shebang(&head)?;
-        let interp_str = String::from_utf8(interp.clone()).map_err(|_| Errno::ENOENT)?;
         let mut argv = vec![interp.clone()];
         argv.extend(arg);
         argv.push(args.filename.clone());
         argv.extend(args.argv.into_iter().skip(1));
         args.argv = argv;
-        args.path = crate::fs::join(&dirname(&args.path), &interp_str);
+        // The interpreter is found as open(2) would find it, from the working directory.
+        args.path = interp.clone();
         args.filename = interp;
+        start = None;
     };
     if !elf::is_elf(&head) {
         return Err(Errno::ENOEXEC);
@@ -150,20 +164,13 @@ pub fn load(
     let mm = Arc::new(MemoryManager::new(kernel.mem.clone()));
     let ctx_ref: &mut dyn Context = &mut *ctx;
     let mut vmas = mm.lock();
-    let main = map_elf(
-        &mut vmas,
-        ctx_ref,
-        &*file,
-        &args.path,
-        &header,
-        layout::PIE_BASE,
-    )?;
+    let exe = kernel.vfs.path_string(&exe_path, &lookup.root);
+    let main = map_elf(&mut vmas, ctx_ref, &*file, &exe, &header, layout::PIE_BASE)?;
     vmas.set_brk_start(page_up(main.end).ok_or(Errno::ENOMEM)?);
     let (entry, base) = match &main.interp {
         Some(interp_path) => {
-            let interp_file = kernel
-                .vfs
-                .open(exe, interp_path, libc::O_RDONLY as u32, 0)?;
+            let (interp_file, _) =
+                lookup.open(None, interp_path.as_bytes(), libc::O_RDONLY as u32, 0)?;
             let ihead = read_head(&*interp_file)?;
             let iheader = elf::parse_header(&ihead)?;
             let interp = map_elf(&mut vmas, ctx_ref, &*interp_file, interp_path, &iheader, 0)?;
@@ -198,15 +205,21 @@ pub fn load(
         ctx,
         mm,
         regs,
-        exe: args.path,
+        exe,
+        exe_path,
+        cmdline: nul_joined(&args.argv),
+        environ: nul_joined(&args.envp),
     })
 }
 
-fn dirname(path: &str) -> String {
-    match path.rfind('/') {
-        Some(0) | None => "/".to_string(),
-        Some(i) => path[..i].to_string(),
+/// The strings, each followed by a NUL.
+fn nul_joined(strings: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for s in strings {
+        out.extend_from_slice(s);
+        out.push(0);
     }
+    out
 }
 
 fn prot_of(flags: u32) -> Prot {
@@ -331,7 +344,5 @@ mod tests {
             (b"/usr/bin/env".to_vec(), Some(b"python3 -u".to_vec()))
         );
         assert_eq!(parse_shebang(b"#!   \n").unwrap_err(), Errno::ENOEXEC);
-        assert_eq!(dirname("/a/b"), "/a");
-        assert_eq!(dirname("/a"), "/");
     }
 }

@@ -221,6 +221,11 @@ impl Drop for MemoryManager {
 
 impl Vmas {
     /// Sets where the heap starts (after the executable's last segment).
+    /// Every mapping, in address order (/proc/PID/maps).
+    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
+        self.vmas.values()
+    }
+
     pub fn set_brk_start(&mut self, addr: u64) {
         self.brk_start = addr;
         self.brk = addr;

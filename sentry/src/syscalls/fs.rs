@@ -1,60 +1,65 @@
-//! Path and descriptor calls: open, stat, readlink, access, getdents, cwd, fcntl, dup, ioctl.
+//! Opening and descriptor calls: open, getdents, cwd, fcntl, dup, pipes, ioctl.
 
 use std::sync::Arc;
 
+use super::path::{dir_of, read_path, AT_FDCWD};
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
 use crate::fs::pipe::Pipe;
-use crate::fs::{join, File};
+use crate::fs::File;
 use crate::kernel::Task;
 
-/// Linux's PATH_MAX, the NUL included.
-const PATH_MAX: usize = 4096;
-pub(super) const AT_FDCWD: i32 = -100;
 /// x86_64's O_LARGEFILE, which the kernel sets on every open of a 64-bit process.
 const O_LARGEFILE: u32 = 0o100000;
 /// Flags that only matter at open time, not kept in the file's status flags.
 const OPEN_ONLY_FLAGS: u32 =
     (libc::O_CREAT | libc::O_EXCL | libc::O_NOCTTY | libc::O_TRUNC | libc::O_CLOEXEC) as u32;
+/// Every flag open(2) knows (others are ignored by open and refused by openat2).
+const VALID_OPEN_FLAGS: u32 = (libc::O_ACCMODE
+    | libc::O_CREAT
+    | libc::O_EXCL
+    | libc::O_NOCTTY
+    | libc::O_TRUNC
+    | libc::O_APPEND
+    | libc::O_NONBLOCK
+    | libc::O_DSYNC
+    | libc::O_ASYNC
+    | libc::O_DIRECT
+    | libc::O_LARGEFILE
+    | libc::O_DIRECTORY
+    | libc::O_NOFOLLOW
+    | libc::O_NOATIME
+    | libc::O_CLOEXEC
+    | libc::O_PATH
+    | libc::O_TMPFILE
+    | libc::O_SYNC) as u32;
 
-/// Reads a path argument: EFAULT, ENAMETOOLONG, or ENOENT for an empty one (unless
-/// `allow_empty`, for AT_EMPTY_PATH).
-pub(super) fn read_path(task: &Task, addr: u64, allow_empty: bool) -> Result<String, Errno> {
-    let bytes = task.mm.read_cstr(addr, PATH_MAX)?;
-    if bytes.is_empty() && !allow_empty {
-        return Err(Errno::ENOENT);
-    }
-    // Host paths are bytes; until the gofer speaks bytes, a non-UTF-8 name cannot exist here.
-    String::from_utf8(bytes).map_err(|_| Errno::ENOENT)
-}
-
-/// The absolute path for `path` relative to `dirfd` (a directory fd or AT_FDCWD).
-pub(super) fn resolve(task: &Task, dirfd: i32, path: &str) -> Result<String, Errno> {
-    if path.starts_with('/') {
-        return Ok(path.to_string());
-    }
-    if dirfd == AT_FDCWD {
-        return Ok(join(&task.cwd(), path));
-    }
-    let dir = task.fds().get(dirfd)?;
-    if dir.ops.stat()?.st_mode & libc::S_IFMT != libc::S_IFDIR {
-        return Err(Errno::ENOTDIR);
-    }
-    Ok(join(dir.ops.path(), path))
-}
-
-fn nofile_limit(task: &Task) -> u64 {
+pub(super) fn nofile_limit(task: &Task) -> u64 {
     task.rlimits[libc::RLIMIT_NOFILE as usize].rlim_cur
 }
 
 fn do_open(task: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
     let path = read_path(task, path_addr, false)?;
-    let abs = resolve(task, dirfd, &path)?;
-    let ops = task
-        .kernel
-        .vfs
-        .open(&task.exe, &abs, flags, mode & !task.fs().umask)?;
-    let file = File::new(ops, (flags & !OPEN_ONLY_FLAGS) | O_LARGEFILE);
+    let flags = flags & VALID_OPEN_FLAGS;
+    // O_TMPFILE and O_CREAT need a mode; others ignore it.
+    let creating = flags & libc::O_CREAT as u32 != 0
+        || flags & libc::O_TMPFILE as u32 == libc::O_TMPFILE as u32;
+    if flags & libc::O_TMPFILE as u32 == libc::O_TMPFILE as u32 && flags & libc::O_CREAT as u32 != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let mode = if creating {
+        mode & 0o7777 & !task.fs().umask
+    } else {
+        0
+    };
+    let start = dir_of(task, dirfd, &path)?;
+    let (ops, location) = task.lookup().open(start.as_ref(), &path, flags, mode)?;
+    let mut status = (flags & !OPEN_ONLY_FLAGS) | O_LARGEFILE;
+    if flags & libc::O_PATH as u32 != 0 {
+        status &= (libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW) as u32 | O_LARGEFILE;
+    }
+    let file = File::at(ops, status, location);
     let cloexec = flags & libc::O_CLOEXEC as u32 != 0;
     let limit = nofile_limit(task);
     Ok(task.fds().install(file, cloexec, 0, limit)? as u64)
@@ -68,13 +73,81 @@ pub fn sys_openat(task: &mut Task, a: &SyscallArgs) -> SysResult {
     do_open(task, a.int(0), a.u64(1), a.uint(2), a.uint(3))
 }
 
+pub fn sys_creat(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let flags = (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u32;
+    do_open(task, AT_FDCWD, a.u64(0), flags, a.uint(1))
+}
+
+/// `struct open_how` of openat2.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+// SAFETY: integers only, no padding.
+unsafe impl crate::mm::Pod for OpenHow {}
+
+pub fn sys_openat2(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let size = a.u64(3) as usize;
+    if size < std::mem::size_of::<OpenHow>() {
+        return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        return Err(Errno::E2BIG);
+    }
+    let how: OpenHow = task.mm.read_val(a.u64(2))?;
+    // Bytes past the struct we know must be zero (extensible-struct rules).
+    if size > std::mem::size_of::<OpenHow>() {
+        let mut rest = vec![0u8; size - std::mem::size_of::<OpenHow>()];
+        task.mm
+            .read(a.u64(2) + std::mem::size_of::<OpenHow>() as u64, &mut rest)?;
+        if rest.iter().any(|&b| b != 0) {
+            return Err(Errno::E2BIG);
+        }
+    }
+    let flags = u32::try_from(how.flags).map_err(|_| Errno::EINVAL)?;
+    if flags & !VALID_OPEN_FLAGS != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let creating = flags & libc::O_CREAT as u32 != 0
+        || flags & libc::O_TMPFILE as u32 == libc::O_TMPFILE as u32;
+    if how.mode & !0o7777 != 0 || (!creating && how.mode != 0) {
+        return Err(Errno::EINVAL);
+    }
+    if how.resolve != 0 {
+        crate::errno!(EINVAL, "openat2 RESOLVE_* flags are not supported yet");
+    }
+    do_open(task, a.int(0), a.u64(1), flags, how.mode as u32)
+}
+
 pub fn sys_close(task: &mut Task, a: &SyscallArgs) -> SysResult {
     task.fds().close(a.int(0))?;
     Ok(0)
 }
 
+pub fn sys_close_range(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (first, last, flags) = (a.uint(0), a.uint(1), a.uint(2));
+    let known = libc::CLOSE_RANGE_CLOEXEC | libc::CLOSE_RANGE_UNSHARE;
+    if flags & !known != 0 || first > last {
+        return Err(Errno::EINVAL);
+    }
+    if flags & libc::CLOSE_RANGE_UNSHARE != 0 {
+        let copy = task.fds().clone();
+        task.fds = Arc::new(std::sync::Mutex::new(copy));
+    }
+    let cloexec = flags & libc::CLOSE_RANGE_CLOEXEC != 0;
+    task.fds().close_range(first, last, cloexec);
+    Ok(0)
+}
+
 pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = task.fds().get(a.int(0))?;
+    if file.flags() & libc::O_PATH as u32 != 0 {
+        return Err(Errno::EBADF);
+    }
     let len = a.uint(2) as usize;
     task.mm
         .check_access(a.u64(1), len as u64, platform::Prot::WRITE)?;
@@ -85,7 +158,14 @@ pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_getcwd(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let mut cwd = task.cwd().into_bytes();
+    let cwd = {
+        let fs = task.fs();
+        if fs.cwd.dentry.is_dead() {
+            return Err(Errno::ENOENT);
+        }
+        task.kernel.vfs.path_string(&fs.cwd, &fs.root)
+    };
+    let mut cwd = cwd.into_bytes();
     cwd.push(0);
     if (a.u64(1) as usize) < cwd.len() {
         return Err(Errno::ERANGE);
@@ -94,28 +174,42 @@ pub fn sys_getcwd(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(cwd.len() as u64)
 }
 
-/// Makes `abs` the working directory: it must be a directory we may search. The stored path
-/// is canonical (symlinks resolved), as getcwd(2) reports it.
-fn set_cwd(task: &mut Task, abs: &str) -> SysResult {
-    let st = task.kernel.vfs.stat(&task.exe, abs, true)?;
-    if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+/// Makes `p` the working directory: it must be a directory we may search.
+fn set_cwd(task: &mut Task, p: crate::vfs::Path) -> SysResult {
+    let st = p.stat()?;
+    if !crate::vfs::is_dir(&st) {
         return Err(Errno::ENOTDIR);
     }
-    task.kernel.vfs.access(&task.exe, abs, libc::X_OK)?;
-    let canonical = std::fs::canonicalize(abs).map_err(|e| Errno::from_io(&e))?;
-    task.fs().cwd = canonical.to_str().ok_or(Errno::ENOENT)?.to_string();
+    task.creds().may(&st, libc::X_OK)?;
+    task.fs().cwd = p;
     Ok(0)
 }
 
 pub fn sys_chdir(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let path = read_path(task, a.u64(0), false)?;
-    let abs = join(&task.cwd(), &path);
-    set_cwd(task, &abs)
+    let p = task.lookup().resolve(None, &path, true)?;
+    set_cwd(task, p)
 }
 
 pub fn sys_fchdir(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let path = task.fds().get(a.int(0))?.ops.path().to_string();
-    set_cwd(task, &path)
+    let file = task.fds().get(a.int(0))?;
+    let p = file.location.clone().ok_or(Errno::ENOTDIR)?;
+    set_cwd(task, p)
+}
+
+pub fn sys_chroot(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let path = read_path(task, a.u64(0), false)?;
+    let p = task.lookup().resolve(None, &path, true)?;
+    let st = p.stat()?;
+    if !crate::vfs::is_dir(&st) {
+        return Err(Errno::ENOTDIR);
+    }
+    task.creds().may(&st, libc::X_OK)?;
+    if task.kernel.creds.euid != 0 {
+        return Err(Errno::EPERM);
+    }
+    task.fs().root = p;
+    Ok(0)
 }
 
 pub fn sys_umask(task: &mut Task, a: &SyscallArgs) -> SysResult {

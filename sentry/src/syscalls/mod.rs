@@ -7,6 +7,8 @@
 mod fs;
 mod futex;
 mod mmap;
+mod namei;
+mod path;
 mod process;
 mod read_write;
 mod signal;

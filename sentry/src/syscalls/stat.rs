@@ -1,22 +1,16 @@
-//! Metadata by path or descriptor: stat, statx, statfs, readlink, access, and the xattr reads.
+//! Metadata by path or descriptor: stat, statx, statfs, readlink, access, and xattrs.
 
-use super::fs::{read_path, resolve, AT_FDCWD};
+use std::sync::Arc;
+
+use super::path::{read_path, target_at, Target, AT_FDCWD};
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
 use crate::kernel::Task;
+use crate::vfs::Inode;
 
 /// stat of `path` relative to `dirfd`; with AT_EMPTY_PATH and an empty path, of `dirfd` itself.
 fn stat_at(task: &Task, dirfd: i32, path_addr: u64, flags: i32) -> Result<libc::stat, Errno> {
-    let path = read_path(task, path_addr, flags & libc::AT_EMPTY_PATH != 0)?;
-    if path.is_empty() {
-        if dirfd == AT_FDCWD {
-            return task.kernel.vfs.stat(&task.exe, &task.cwd(), true);
-        }
-        return task.fds().get(dirfd)?.ops.stat();
-    }
-    let abs = resolve(task, dirfd, &path)?;
-    let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
-    task.kernel.vfs.stat(&task.exe, &abs, follow)
+    target_at(task, dirfd, path_addr, flags, true)?.stat()
 }
 
 pub fn sys_stat(task: &mut Task, a: &SyscallArgs) -> SysResult {
@@ -32,7 +26,7 @@ pub fn sys_lstat(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_fstat(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let st = task.fds().get(a.int(0))?.ops.stat()?;
+    let st = task.fds().get(a.int(0))?.stat()?;
     task.mm.write_val(a.u64(1), &st)?;
     Ok(0)
 }
@@ -99,19 +93,24 @@ fn do_readlink(task: &mut Task, dirfd: i32, path_addr: u64, buf: u64, size: i32)
         .ok()
         .filter(|&s| s > 0)
         .ok_or(Errno::EINVAL)?;
-    let path = read_path(task, path_addr, false)?;
-    let abs = resolve(task, dirfd, &path)?;
-    let target = task.kernel.vfs.readlink(&task.exe, &abs)?;
+    let p = target_at(task, dirfd, path_addr, libc::AT_EMPTY_PATH, false)?.path(Errno::EINVAL)?;
+    let target = p.inode().readlink()?;
     let n = target.len().min(size);
     task.mm.write(buf, &target[..n])?;
     Ok(n as u64)
 }
 
 pub fn sys_readlink(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let path = read_path(task, a.u64(0), false)?;
+    let _ = path;
     do_readlink(task, AT_FDCWD, a.u64(0), a.u64(1), a.int(2))
 }
 
 pub fn sys_readlinkat(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let path = read_path(task, a.u64(1), true)?;
+    if path.is_empty() && a.int(0) == AT_FDCWD {
+        return Err(Errno::ENOENT);
+    }
     do_readlink(task, a.int(0), a.u64(1), a.u64(2), a.int(3))
 }
 
@@ -119,11 +118,12 @@ fn do_access(task: &mut Task, dirfd: i32, path_addr: u64, mode: i32, flags: i32)
     if mode & !(libc::R_OK | libc::W_OK | libc::X_OK) != 0 {
         return Err(Errno::EINVAL);
     }
-    if flags & !(libc::AT_EACCESS | libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+    let known = libc::AT_EACCESS | libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH;
+    if flags & !known != 0 {
         return Err(Errno::EINVAL);
     }
-    let abs = path_at(task, dirfd, path_addr, flags & libc::AT_EMPTY_PATH != 0)?;
-    task.kernel.vfs.access(&task.exe, &abs, mode)?;
+    let p = target_at(task, dirfd, path_addr, flags, true)?.path(Errno::EBADF)?;
+    task.lookup().access(&p, mode)?;
     Ok(0)
 }
 
@@ -139,27 +139,25 @@ pub fn sys_faccessat2(task: &mut Task, a: &SyscallArgs) -> SysResult {
     do_access(task, a.int(0), a.u64(1), a.int(2), a.int(3))
 }
 
-/// The path an fd-or-path call names: `path` relative to `dirfd`, or the fd's own file.
-fn path_at(task: &Task, dirfd: i32, path_addr: u64, allow_empty: bool) -> Result<String, Errno> {
-    let path = read_path(task, path_addr, allow_empty)?;
-    if path.is_empty() {
-        if dirfd == AT_FDCWD {
-            return Ok(task.cwd());
-        }
-        return Ok(task.fds().get(dirfd)?.ops.path().to_string());
-    }
-    resolve(task, dirfd, &path)
-}
-
 pub fn sys_statfs(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let abs = path_at(task, AT_FDCWD, a.u64(0), false)?;
-    let st = task.kernel.vfs.statfs(&task.exe, &abs)?;
+    let p = target_at(task, AT_FDCWD, a.u64(0), 0, true)?.path(Errno::EBADF)?;
+    let mut st = p.inode().statfs()?;
+    if p.mnt.read_only() {
+        st.f_flags |= libc::ST_RDONLY as i64;
+    }
     task.mm.write_val(a.u64(1), &st)?;
     Ok(0)
 }
 
 pub fn sys_fstatfs(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let st = task.fds().get(a.int(0))?.ops.statfs()?;
+    let file = task.fds().get(a.int(0))?;
+    let mut st = match &file.location {
+        Some(p) => p.inode().statfs()?,
+        None => file.ops.statfs()?,
+    };
+    if file.location.as_ref().is_some_and(|p| p.mnt.read_only()) {
+        st.f_flags |= libc::ST_RDONLY as i64;
+    }
     task.mm.write_val(a.u64(1), &st)?;
     Ok(0)
 }
@@ -182,7 +180,7 @@ fn copy_xattr(task: &Task, buf: u64, size: u64, value: &[u8]) -> SysResult {
     Ok(value.len() as u64)
 }
 
-fn xattr_name(task: &Task, addr: u64) -> Result<String, Errno> {
+fn xattr_name(task: &Task, addr: u64) -> Result<Vec<u8>, Errno> {
     let name = task.mm.read_cstr(addr, XATTR_NAME_MAX + 1).map_err(|e| {
         if e == Errno::ENAMETOOLONG {
             Errno::ERANGE
@@ -193,18 +191,38 @@ fn xattr_name(task: &Task, addr: u64) -> Result<String, Errno> {
     if name.is_empty() {
         return Err(Errno::ERANGE);
     }
-    String::from_utf8(name).map_err(|_| Errno::ENODATA)
+    // Only the namespaces Linux knows; others are EOPNOTSUPP.
+    let known = [&b"user."[..], b"trusted.", b"security.", b"system."];
+    if !known.iter().any(|p| name.starts_with(p)) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(name)
+}
+
+/// The inode an xattr call is about: by path (`follow` or not) or by fd.
+fn xattr_inode(task: &Task, path: Option<(u64, bool)>, fd: i32) -> Result<Arc<dyn Inode>, Errno> {
+    match path {
+        Some((addr, follow)) => {
+            let p = target_at(task, AT_FDCWD, addr, 0, follow)?.path(Errno::EBADF)?;
+            Ok(p.inode().clone())
+        }
+        None => {
+            let file = task.fds().get(fd)?;
+            if file.flags() & libc::O_PATH as u32 != 0 {
+                return Err(Errno::EBADF);
+            }
+            file.location
+                .as_ref()
+                .map(|p| p.inode().clone())
+                .ok_or(Errno::EOPNOTSUPP)
+        }
+    }
 }
 
 fn do_getxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallArgs) -> SysResult {
+    let inode = xattr_inode(task, path, fd)?;
     let name = xattr_name(task, a.u64(1))?;
-    let value = match path {
-        Some((addr, follow)) => {
-            let abs = path_at(task, AT_FDCWD, addr, false)?;
-            task.kernel.vfs.getxattr(&task.exe, &abs, &name, follow)?
-        }
-        None => task.fds().get(fd)?.ops.getxattr(&name)?,
-    };
+    let value = inode.getxattr(&name)?;
     if value.len() > XATTR_MAX {
         return Err(Errno::E2BIG);
     }
@@ -224,13 +242,7 @@ pub fn sys_fgetxattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 fn do_listxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallArgs) -> SysResult {
-    let list = match path {
-        Some((addr, follow)) => {
-            let abs = path_at(task, AT_FDCWD, addr, false)?;
-            task.kernel.vfs.listxattr(&task.exe, &abs, follow)?
-        }
-        None => task.fds().get(fd)?.ops.listxattr()?,
-    };
+    let list = xattr_inode(task, path, fd)?.listxattr()?;
     copy_xattr(task, a.u64(1), a.u64(2), &list)
 }
 
@@ -244,4 +256,77 @@ pub fn sys_llistxattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
 
 pub fn sys_flistxattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
     do_listxattr(task, None, a.int(0), a)
+}
+
+/// setxattr(2) and kin: the owner (or root) may set user.* attributes on regular files and
+/// directories; trusted.* is root's.
+fn do_setxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallArgs) -> SysResult {
+    let flags = a.int(4);
+    if flags & !(libc::XATTR_CREATE | libc::XATTR_REPLACE) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let inode = xattr_inode(task, path, fd)?;
+    let name = xattr_name(task, a.u64(1))?;
+    let size = a.u64(3) as usize;
+    if size > XATTR_MAX {
+        return Err(Errno::E2BIG);
+    }
+    let mut value = vec![0u8; size];
+    task.mm.read(a.u64(2), &mut value)?;
+    check_xattr_write(task, &*inode, &name)?;
+    inode.setxattr(&name, &value, flags)?;
+    Ok(0)
+}
+
+fn check_xattr_write(task: &Task, inode: &dyn Inode, name: &[u8]) -> Result<(), Errno> {
+    let st = inode.stat()?;
+    let creds = task.creds();
+    if name.starts_with(b"trusted.") && creds.uid != 0 {
+        return Err(Errno::EPERM);
+    }
+    if name.starts_with(b"user.") {
+        let kind = st.st_mode & libc::S_IFMT;
+        if kind != libc::S_IFREG && kind != libc::S_IFDIR {
+            return Err(Errno::EPERM);
+        }
+        creds.may(&st, libc::W_OK)?;
+    }
+    Ok(())
+}
+
+pub fn sys_setxattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_setxattr(task, Some((a.u64(0), true)), -1, a)
+}
+
+pub fn sys_lsetxattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_setxattr(task, Some((a.u64(0), false)), -1, a)
+}
+
+pub fn sys_fsetxattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_setxattr(task, None, a.int(0), a)
+}
+
+fn do_removexattr(
+    task: &mut Task,
+    path: Option<(u64, bool)>,
+    fd: i32,
+    a: &SyscallArgs,
+) -> SysResult {
+    let inode = xattr_inode(task, path, fd)?;
+    let name = xattr_name(task, a.u64(1))?;
+    check_xattr_write(task, &*inode, &name)?;
+    inode.removexattr(&name)?;
+    Ok(0)
+}
+
+pub fn sys_removexattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_removexattr(task, Some((a.u64(0), true)), -1, a)
+}
+
+pub fn sys_lremovexattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_removexattr(task, Some((a.u64(0), false)), -1, a)
+}
+
+pub fn sys_fremovexattr(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_removexattr(task, None, a.int(0), a)
 }

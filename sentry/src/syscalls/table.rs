@@ -2,7 +2,7 @@
 
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
-use super::{fs, futex, mmap, process, read_write, signal, stat, sys, task, time, Handler};
+use super::{fs, futex, mmap, namei, process, read_write, signal, stat, sys, task, time, Handler};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,8 +31,6 @@ macro_rules! table {
 
 use Support::{Full, Partial};
 
-const FILES_RO: Support = Partial("host root, read-only, until the gofer lands");
-
 table! {
     READ => read_write::sys_read, Full;
     WRITE => read_write::sys_write, Full;
@@ -41,8 +39,8 @@ table! {
     READV => read_write::sys_readv, Full;
     WRITEV => read_write::sys_writev, Full;
     LSEEK => read_write::sys_lseek, Full;
-    OPEN => fs::sys_open, FILES_RO;
-    OPENAT => fs::sys_openat, FILES_RO;
+    OPEN => fs::sys_open, Full;
+    OPENAT => fs::sys_openat, Full;
     CLOSE => fs::sys_close, Full;
     STAT => stat::sys_stat, Full;
     LSTAT => stat::sys_lstat, Full;
@@ -51,13 +49,61 @@ table! {
     STATX => stat::sys_statx, Partial("no birth time");
     STATFS => stat::sys_statfs, Full;
     FSTATFS => stat::sys_fstatfs, Full;
-    GETXATTR => stat::sys_getxattr, FILES_RO;
-    LGETXATTR => stat::sys_lgetxattr, FILES_RO;
-    FGETXATTR => stat::sys_fgetxattr, FILES_RO;
-    LISTXATTR => stat::sys_listxattr, FILES_RO;
-    LLISTXATTR => stat::sys_llistxattr, FILES_RO;
-    FLISTXATTR => stat::sys_flistxattr, FILES_RO;
+    GETXATTR => stat::sys_getxattr, Full;
+    LGETXATTR => stat::sys_lgetxattr, Full;
+    FGETXATTR => stat::sys_fgetxattr, Full;
+    LISTXATTR => stat::sys_listxattr, Full;
+    LLISTXATTR => stat::sys_llistxattr, Full;
+    FLISTXATTR => stat::sys_flistxattr, Full;
     GETDENTS64 => fs::sys_getdents64, Full;
+    CREAT => fs::sys_creat, Full;
+    OPENAT2 => fs::sys_openat2, Partial("RESOLVE_* flags are EINVAL");
+    CLOSE_RANGE => fs::sys_close_range, Full;
+    CHROOT => fs::sys_chroot, Full;
+    SETXATTR => stat::sys_setxattr, Full;
+    LSETXATTR => stat::sys_lsetxattr, Full;
+    FSETXATTR => stat::sys_fsetxattr, Full;
+    REMOVEXATTR => stat::sys_removexattr, Full;
+    LREMOVEXATTR => stat::sys_lremovexattr, Full;
+    FREMOVEXATTR => stat::sys_fremovexattr, Full;
+    MKDIR => namei::sys_mkdir, Full;
+    MKDIRAT => namei::sys_mkdirat, Full;
+    MKNOD => namei::sys_mknod, Partial("device nodes are EPERM");
+    MKNODAT => namei::sys_mknodat, Partial("device nodes are EPERM");
+    UNLINK => namei::sys_unlink, Full;
+    UNLINKAT => namei::sys_unlinkat, Full;
+    RMDIR => namei::sys_rmdir, Full;
+    RENAME => namei::sys_rename, Full;
+    RENAMEAT => namei::sys_renameat, Full;
+    RENAMEAT2 => namei::sys_renameat2, Partial("RENAME_WHITEOUT is EPERM");
+    LINK => namei::sys_link, Full;
+    LINKAT => namei::sys_linkat, Full;
+    SYMLINK => namei::sys_symlink, Full;
+    SYMLINKAT => namei::sys_symlinkat, Full;
+    CHMOD => namei::sys_chmod, Full;
+    FCHMOD => namei::sys_fchmod, Full;
+    FCHMODAT => namei::sys_fchmodat, Full;
+    CHOWN => namei::sys_chown, Full;
+    LCHOWN => namei::sys_lchown, Full;
+    FCHOWN => namei::sys_fchown, Full;
+    FCHOWNAT => namei::sys_fchownat, Full;
+    TRUNCATE => namei::sys_truncate, Full;
+    FTRUNCATE => namei::sys_ftruncate, Full;
+    FALLOCATE => namei::sys_fallocate, Full;
+    FSYNC => namei::sys_fsync, Full;
+    FDATASYNC => namei::sys_fdatasync, Full;
+    SYNC_FILE_RANGE => namei::sys_sync_file_range, Full;
+    SYNC => namei::sys_sync, Full;
+    SYNCFS => namei::sys_syncfs, Full;
+    UTIMENSAT => namei::sys_utimensat, Full;
+    UTIMES => namei::sys_utimes, Full;
+    UTIME => namei::sys_utime, Full;
+    FUTIMESAT => namei::sys_futimesat, Full;
+    MEMFD_CREATE => namei::sys_memfd_create, Partial("no seals; MAP_SHARED maps are private copies");
+    FLOCK => namei::sys_flock, Partial("locks are not enforced between processes");
+    FADVISE64 => namei::sys_fadvise64, Full;
+    MOUNT => namei::sys_mount, Partial("tmpfs and bind mounts only");
+    UMOUNT2 => namei::sys_umount2, Full;
     READLINK => stat::sys_readlink, Full;
     READLINKAT => stat::sys_readlinkat, Full;
     ACCESS => stat::sys_access, Full;

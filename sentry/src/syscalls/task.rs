@@ -65,24 +65,25 @@ fn do_execve(
     if flags & !(libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
-    let filename = task.mm.read_cstr(path_addr, 4096)?;
-    let path = String::from_utf8(filename.clone()).map_err(|_| Errno::ENOENT)?;
-    if path.is_empty() {
-        return Err(Errno::ENOENT);
-    }
-    let abs = if path.starts_with('/') || dirfd == -100 {
-        crate::fs::join(&task.cwd(), &path)
+    let filename = super::path::read_path(task, path_addr, flags & libc::AT_EMPTY_PATH != 0)?;
+    let start = super::path::dir_of(task, dirfd, &filename)?;
+    let path = if filename.is_empty() {
+        // execveat(fd, "", AT_EMPTY_PATH): the file `fd` itself, by its place in the tree.
+        b".".to_vec()
     } else {
-        crate::fs::join(task.fds().get(dirfd)?.ops.path(), &path)
+        filename.clone()
     };
     let args = ExecArgs {
-        path: abs,
+        path,
         filename,
         argv: read_string_array(task, argv)?,
         envp: read_string_array(task, envp)?,
     };
     let kernel = task.kernel.clone();
-    let loaded = loader::load(&kernel, &task.exe, args, &kernel.creds)?;
+    let loaded = {
+        let lookup = task.lookup();
+        loader::load(&kernel, &lookup, start.as_ref(), args, &kernel.creds)?
+    };
     task.exec(loaded);
     Ok(0)
 }
