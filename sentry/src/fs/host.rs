@@ -3,7 +3,6 @@
 
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::Arc;
 
 use super::{FileOps, Statfs};
 use crate::errno::Errno;

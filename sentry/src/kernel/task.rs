@@ -399,6 +399,11 @@ impl Task {
             p.threads -= 1;
             (p.threads == 0, p.group_exit)
         };
+        if last {
+            // A zombie keeps no files and no memory: /proc's view of them goes (and with it
+            // the last references to the fd table, so pipes see their writers close).
+            self.process.lock().view = None;
+        }
         // The address space's stub goes with its last user (a vfork child sharing its
         // parent's leaves it be); other threads' stub threads park as they go.
         if last && Arc::strong_count(&self.mm) == 1 {

@@ -393,8 +393,7 @@ pub fn sys_memfd_create(task: &mut Task, a: &SyscallArgs) -> SysResult {
     })?;
     let flags = a.uint(1);
     let known =
-        (libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING | libc::MFD_NOEXEC_SEAL | libc::MFD_EXEC)
-            as u32;
+        libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING | libc::MFD_NOEXEC_SEAL | libc::MFD_EXEC;
     if flags & !known != 0 {
         return Err(Errno::EINVAL);
     }
@@ -512,7 +511,7 @@ pub fn sys_umount2(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 /// The file `fd` if it is open for `want` (read or write), as sendfile and its kin check.
-pub fn open_for(task: &Task, fd: i32, write: bool) -> Result<Arc<File>, Errno> {
+fn open_for(task: &Task, fd: i32, write: bool) -> Result<Arc<File>, Errno> {
     let file = task.fds().get(fd)?;
     let ok = if write {
         file.writable()
@@ -523,4 +522,139 @@ pub fn open_for(task: &Task, fd: i32, write: bool) -> Result<Arc<File>, Errno> {
         return Err(Errno::EBADF);
     }
     Ok(file)
+}
+
+/// Moves up to `len` bytes from `input` (at `in_off`, or its position) to `output` (likewise)
+/// through a sentry buffer; a short read or write ends it, as for the real calls.
+fn copy_between(
+    input: &File,
+    mut in_off: Option<u64>,
+    output: &File,
+    mut out_off: Option<u64>,
+    len: u64,
+) -> Result<(u64, Option<u64>, Option<u64>), Errno> {
+    const CHUNK: usize = 1 << 17;
+    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    let mut done = 0u64;
+    while done < len {
+        let want = ((len - done) as usize).min(buf.len());
+        let n = match in_off {
+            Some(off) => input.ops.pread(&mut buf[..want], off),
+            None => input.ops.read(&mut buf[..want]),
+        };
+        let n = match n {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if n == 0 {
+            break;
+        }
+        let w = match out_off {
+            Some(off) => output.ops.pwrite(&buf[..n], off),
+            None => output.ops.write(&buf[..n]),
+        };
+        let w = match w {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        in_off = in_off.map(|o| o + w as u64);
+        out_off = out_off.map(|o| o + w as u64);
+        done += w as u64;
+        if w < n {
+            // What was read but not written goes back (seekable input only).
+            if in_off.is_none() {
+                let _ = input.ops.seek(w as i64 - n as i64, libc::SEEK_CUR);
+            }
+            break;
+        }
+    }
+    Ok((done, in_off, out_off))
+}
+
+/// Reads an optional `loff_t *` argument.
+fn read_offset(task: &Task, addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let off: i64 = task.mm.read_val(addr)?;
+    if off < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(off as u64))
+}
+
+pub fn sys_sendfile(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let output = open_for(task, a.int(0), true)?;
+    let input = open_for(task, a.int(1), false)?;
+    if output.flags() & libc::O_APPEND as u32 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let in_off = read_offset(task, a.u64(2))?;
+    if input.location.is_none() && in_off.is_some() {
+        return Err(Errno::ESPIPE);
+    }
+    let len = a.u64(3).min(0x7fff_f000);
+    let (n, in_off, _) = copy_between(&input, in_off, &output, None, len)?;
+    if let Some(off) = in_off {
+        task.mm.write_val(a.u64(2), &(off as i64))?;
+    }
+    Ok(n)
+}
+
+pub fn sys_copy_file_range(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.uint(5) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let input = open_for(task, a.int(0), false)?;
+    let output = open_for(task, a.int(2), true)?;
+    if output.flags() & libc::O_APPEND as u32 != 0 {
+        return Err(Errno::EBADF);
+    }
+    let regular = |f: &File| -> Result<(), Errno> {
+        let st = f.stat()?;
+        match st.st_mode & libc::S_IFMT {
+            libc::S_IFREG => Ok(()),
+            libc::S_IFDIR => Err(Errno::EISDIR),
+            _ => Err(Errno::EINVAL),
+        }
+    };
+    regular(&input)?;
+    regular(&output)?;
+    let in_off = read_offset(task, a.u64(1))?;
+    let out_off = read_offset(task, a.u64(3))?;
+    let len = a.u64(4).min(0x7fff_f000);
+    let (n, in_end, out_end) = copy_between(&input, in_off, &output, out_off, len)?;
+    if let Some(off) = in_end.filter(|_| in_off.is_some()) {
+        task.mm.write_val(a.u64(1), &(off as i64))?;
+    }
+    if let Some(off) = out_end.filter(|_| out_off.is_some()) {
+        task.mm.write_val(a.u64(3), &(off as i64))?;
+    }
+    Ok(n)
+}
+
+/// splice(2): one end must be a pipe; the bytes move through the sentry.
+pub fn sys_splice(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let input = open_for(task, a.int(0), false)?;
+    let output = open_for(task, a.int(2), true)?;
+    let is_pipe = |f: &File| f.stat().is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO);
+    let (in_pipe, out_pipe) = (is_pipe(&input), is_pipe(&output));
+    if !in_pipe && !out_pipe {
+        return Err(Errno::EINVAL);
+    }
+    let in_off = read_offset(task, a.u64(1))?;
+    let out_off = read_offset(task, a.u64(3))?;
+    if (in_pipe && in_off.is_some()) || (out_pipe && out_off.is_some()) {
+        return Err(Errno::ESPIPE);
+    }
+    let (n, in_end, out_end) = copy_between(&input, in_off, &output, out_off, a.u64(4))?;
+    if let Some(off) = in_end.filter(|_| in_off.is_some()) {
+        task.mm.write_val(a.u64(1), &(off as i64))?;
+    }
+    if let Some(off) = out_end.filter(|_| out_off.is_some()) {
+        task.mm.write_val(a.u64(3), &(off as i64))?;
+    }
+    Ok(n)
 }

@@ -104,6 +104,9 @@ table! {
     FADVISE64 => namei::sys_fadvise64, Full;
     MOUNT => namei::sys_mount, Partial("tmpfs and bind mounts only");
     UMOUNT2 => namei::sys_umount2, Full;
+    SENDFILE => namei::sys_sendfile, Full;
+    COPY_FILE_RANGE => namei::sys_copy_file_range, Full;
+    SPLICE => namei::sys_splice, Partial("copies through the sentry; SPLICE_F_* flags ignored");
     READLINK => stat::sys_readlink, Full;
     READLINKAT => stat::sys_readlinkat, Full;
     ACCESS => stat::sys_access, Full;

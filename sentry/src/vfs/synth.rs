@@ -330,13 +330,15 @@ impl Inode for SynthLink {
     }
 }
 
+type Opener = dyn Fn(u32) -> Result<Arc<dyn FileOps>, Errno> + Send + Sync;
+
 /// A device node whose opens give a file the sentry serves (/dev/null, /dev/tty, ...).
 pub struct DevNode {
     fs: SynthFs,
     ino: u64,
     mode: u32,
     rdev: u64,
-    open: Box<dyn Fn(u32) -> Result<Arc<dyn FileOps>, Errno> + Send + Sync>,
+    open: Box<Opener>,
 }
 
 impl DevNode {

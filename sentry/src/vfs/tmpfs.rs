@@ -104,7 +104,7 @@ impl TmpInode {
         self.meta.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn entries(&self) -> Result<MutexGuard<'_, BTreeMap<Vec<u8>, Arc<TmpInode>>>, Errno> {
+    fn entries(&self) -> Result<MutexGuard<'_, Entries>, Errno> {
         match &self.kind {
             Kind::Dir(d) => Ok(d.lock().unwrap_or_else(|e| e.into_inner())),
             _ => Err(Errno::ENOTDIR),
