@@ -41,13 +41,20 @@ fn read_sized(mut call: impl FnMut(*mut u8, usize) -> isize) -> Result<Vec<u8>, 
 pub struct HostFile {
     fd: OwnedFd,
     path: String,
+    /// A regular file (seekable, read at offsets), not a terminal or pipe.
+    regular: bool,
 }
 
 impl HostFile {
     pub fn new(fd: OwnedFd, path: &str) -> HostFile {
+        // SAFETY: an all-zero stat is valid; fstat writes one stat to the pointer.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: plain fstat of the fd we now own.
+        let ok = unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } == 0;
         HostFile {
             fd,
             path: path.to_string(),
+            regular: ok && st.st_mode & libc::S_IFMT == libc::S_IFREG,
         }
     }
 
@@ -214,7 +221,107 @@ impl FileOps for HostFile {
         Some(self.fd.as_fd())
     }
 
+    fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.regular.then(|| self.fd.as_fd())
+    }
+
     fn path(&self) -> &str {
         &self.path
+    }
+}
+
+/// A regular file of a read-only mount, opened read-only: one host fd the gofer donated once,
+/// shared by every open of the file, each with its own offset (reads are preads). Later opens
+/// of the same file cost no gofer round trip.
+pub struct SharedHostFile {
+    fd: std::sync::Arc<OwnedFd>,
+    offset: std::sync::Mutex<u64>,
+}
+
+impl SharedHostFile {
+    pub fn new(fd: std::sync::Arc<OwnedFd>) -> SharedHostFile {
+        SharedHostFile {
+            fd,
+            offset: std::sync::Mutex::new(0),
+        }
+    }
+
+    fn raw(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    fn offset(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl FileOps for SharedHostFile {
+    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        let mut off = self.offset();
+        let n = self.pread(buf, *off)?;
+        *off += n as u64;
+        Ok(n)
+    }
+
+    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        let off = i64::try_from(offset).map_err(|_| Errno::EINVAL)?;
+        // SAFETY: buf is writable for its length.
+        len_result(unsafe { libc::pread(self.raw(), buf.as_mut_ptr().cast(), buf.len(), off) })
+    }
+
+    fn write(&self, _buf: &[u8]) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+
+    fn seek(&self, offset: i64, whence: i32) -> Result<u64, Errno> {
+        let mut off = self.offset();
+        let new = match whence {
+            libc::SEEK_SET => Some(offset),
+            libc::SEEK_CUR => (*off as i64).checked_add(offset),
+            libc::SEEK_END => self.stat()?.st_size.checked_add(offset),
+            libc::SEEK_DATA | libc::SEEK_HOLE => {
+                // SAFETY: lseek on our fd; only its answer is used (reads are preads).
+                let r = unsafe { libc::lseek(self.raw(), offset, whence) };
+                if r < 0 {
+                    return Err(Errno::last_host());
+                }
+                Some(r)
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        let new = new.filter(|&n| n >= 0).ok_or(Errno::EINVAL)?;
+        *off = new as u64;
+        Ok(new as u64)
+    }
+
+    fn stat(&self) -> Result<libc::stat, Errno> {
+        // SAFETY: an all-zero stat is valid; fstat writes one stat to the pointer.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: plain fstat of our own fd.
+        host(unsafe { libc::fstat(self.raw(), &mut st) })?;
+        Ok(st)
+    }
+
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        let mut st = Statfs::default();
+        // SAFETY: as in HostFile::statfs.
+        host(unsafe { libc::fstatfs(self.raw(), (&mut st as *mut Statfs).cast()) })?;
+        Ok(st)
+    }
+
+    fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn mappable_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.fd.as_fd())
+    }
+
+    fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.fd.as_fd())
+    }
+
+    fn path(&self) -> &str {
+        "gofer"
     }
 }

@@ -76,6 +76,11 @@ pub trait FileOps: Send + Sync {
     fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
         Err(Errno::EINVAL)
     }
+    /// For a regular file whose bytes a host fd holds at the file's own offsets: that fd, so
+    /// reads can go from it straight into app memory (pread at the file position).
+    fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
     /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).
     fn set_status_flags(&self, _flags: u32) {}
     /// The path the file was opened by, for logs and /proc.

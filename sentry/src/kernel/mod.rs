@@ -298,6 +298,20 @@ fn host_cpu_mask() -> Vec<u8> {
     buf
 }
 
+fn raise_nofile_limit() {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write one rlimit.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
 /// Runs a sandbox until its first process exits. Call from a thread of its own: that thread
 /// serves the first task (ptrace requires the tracer be one thread).
 pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitStatus, SandboxError> {
@@ -358,6 +372,9 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
     })?;
     drop(lookup);
     let mut task = Task::new_init(kernel.clone(), pid, loaded, fs);
+    // The app's limits are copied above; the sentry itself may hold many fds (shared file
+    // fds, memfds), so its own soft limit goes up to the hard one.
+    raise_nofile_limit();
     let result = task.run();
     let status = *result
         .as_ref()

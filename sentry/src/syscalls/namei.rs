@@ -639,7 +639,10 @@ pub fn sys_copy_file_range(task: &mut Task, a: &SyscallArgs) -> SysResult {
 pub fn sys_splice(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let input = open_for(task, a.int(0), false)?;
     let output = open_for(task, a.int(2), true)?;
-    let is_pipe = |f: &File| f.stat().is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO);
+    let is_pipe = |f: &File| {
+        f.stat()
+            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO)
+    };
     let (in_pipe, out_pipe) = (is_pipe(&input), is_pipe(&output));
     if !in_pipe && !out_pipe {
         return Err(Errno::EINVAL);

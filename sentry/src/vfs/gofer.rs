@@ -9,7 +9,7 @@ use gofer::{Client, Fid};
 
 use super::{anon_dev, Creds, DirEntry, Inode, NewNode, SetAttr, Stat};
 use crate::errno::Errno;
-use crate::fs::host::HostFile;
+use crate::fs::host::{HostFile, SharedHostFile};
 use crate::fs::{FileOps, Statfs};
 
 /// One gofer mount: the client and what the sandbox shows of it.
@@ -26,6 +26,8 @@ pub struct GoferInode {
     fs: Arc<GoferFs>,
     fid: Fid,
     stat: Mutex<Stat>,
+    /// On a read-only mount: one read-only host fd for the file, shared by its opens.
+    shared_fd: Mutex<Option<Arc<std::os::fd::OwnedFd>>>,
 }
 
 fn errno(e: i32) -> Errno {
@@ -74,6 +76,7 @@ impl GoferInode {
             fs: fs.clone(),
             fid,
             stat: Mutex::new(to_stat(fs.dev, st)),
+            shared_fd: Mutex::new(None),
         })
     }
 
@@ -229,6 +232,24 @@ impl Inode for GoferInode {
     }
 
     fn open(self: Arc<Self>, flags: u32) -> Result<Arc<dyn FileOps>, Errno> {
+        let read_only = flags & (libc::O_ACCMODE | libc::O_TRUNC) as u32 == 0;
+        let regular = self.cached().st_mode & libc::S_IFMT == libc::S_IFREG;
+        if !self.fs.writable && read_only && regular {
+            let mut shared = self.shared_fd.lock().unwrap_or_else(|e| e.into_inner());
+            let fd = match &*shared {
+                Some(fd) => fd.clone(),
+                None => {
+                    let fd = Arc::new(
+                        self.client()
+                            .open(self.fid, libc::O_RDONLY)
+                            .map_err(errno)?,
+                    );
+                    *shared = Some(fd.clone());
+                    fd
+                }
+            };
+            return Ok(Arc::new(SharedHostFile::new(fd)));
+        }
         let keep = libc::O_ACCMODE | libc::O_TRUNC | libc::O_APPEND | libc::O_NONBLOCK;
         let fd = self
             .client()

@@ -656,6 +656,14 @@ impl FileOps for TmpFile {
         self.inode.data_fd()
     }
 
+    fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.inode.data_fd()
+    }
+
+    fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
+        Ok(())
+    }
+
     fn set_status_flags(&self, flags: u32) {
         self.append
             .store(flags & libc::O_APPEND as u32 != 0, Ordering::Relaxed);
