@@ -113,6 +113,7 @@ impl Task {
         };
         let parent_mm = self.mm.clone();
         let parent_view = self.process.lock().view.clone();
+        let cred = self.cred.clone();
         let (exe, comm, signals, rlimits) = (
             self.exe.clone(),
             self.comm.clone(),
@@ -158,6 +159,7 @@ impl Task {
                         sig: child_sig,
                         restart: None,
                         rlimits,
+                        cred,
                         clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
                             args.child_tid
                         } else {

@@ -1,6 +1,7 @@
 //! The kernel: what all tasks of a sandbox share, and starting the first one.
 
 mod clone;
+pub mod cred;
 pub mod futex;
 pub mod process;
 pub(crate) mod sigframe;
@@ -84,6 +85,8 @@ pub struct Kernel {
     pub creds: Credentials,
     /// The supplementary groups of the sandbox's user (the caller's).
     pub groups: Vec<u32>,
+    /// The caller's capabilities (effective, permitted, inheritable): the first process's.
+    pub caps: (u64, u64, u64),
     /// The sandbox's CPUs, as sched_getaffinity reports them (the host's at start-up).
     pub cpu_mask: Vec<u8>,
     /// The PID namespace.
@@ -108,14 +111,14 @@ impl Kernel {
         }
     }
 
-    /// The ids file permissions are checked against (the sandbox's user; per-task
-    /// credentials are not kept yet).
-    pub fn fs_creds(&self) -> crate::vfs::Creds {
-        crate::vfs::Creds {
-            uid: self.creds.euid,
-            gid: self.creds.egid,
-            groups: self.groups.clone().into(),
-        }
+    /// The first process's credentials: the user who started the sandbox.
+    pub fn initial_cred(&self) -> cred::Cred {
+        cred::Cred::with_caps(
+            self.creds.euid,
+            self.creds.egid,
+            self.groups.clone(),
+            self.caps,
+        )
     }
 
     fn pid_table(&self) -> std::sync::MutexGuard<'_, PidTable> {
@@ -280,6 +283,20 @@ fn host_credentials() -> Credentials {
     }
 }
 
+/// The sentry's own capability sets, as capget(2) gives them.
+fn host_caps() -> (u64, u64, u64) {
+    // _LINUX_CAPABILITY_VERSION_3 with this process.
+    let mut header: [u32; 2] = [0x2008_0522, 0];
+    let mut data = [0u32; 6];
+    // SAFETY: header and data have the sizes capget writes for version 3 (two data words).
+    let r = unsafe { libc::syscall(libc::SYS_capget, header.as_mut_ptr(), data.as_mut_ptr()) };
+    if r != 0 {
+        return (0, 0, 0);
+    }
+    let join = |i: usize| u64::from(data[i]) | (u64::from(data[3 + i]) << 32);
+    (join(0), join(1), join(2))
+}
+
 fn host_groups() -> Vec<u32> {
     let mut groups = vec![0u32; 65536];
     // SAFETY: groups holds as many gid_t as we say.
@@ -326,6 +343,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         creds: host_credentials(),
         cpu_mask: host_cpu_mask(),
         groups: host_groups(),
+        caps: host_caps(),
         pids: Mutex::new(PidTable::default()),
         futexes: futex::FutexTable::default(),
         unimplemented: Mutex::new(HashSet::new()),
@@ -349,7 +367,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         vfs: &kernel.vfs,
         root: fs.root.clone(),
         cwd: fs.cwd.clone(),
-        creds: kernel.fs_creds(),
+        creds: kernel.initial_cred().fs(),
     };
     let args = ExecArgs {
         filename: config.path.clone().into_bytes(),

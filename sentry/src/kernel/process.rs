@@ -114,6 +114,8 @@ pub struct ProcState {
     pub thread_signals: BTreeMap<i32, Arc<super::signal::ThreadSignals>>,
     /// Its tables, for /proc (None until its first task publishes them).
     pub view: Option<ProcView>,
+    /// The main thread's credentials, for /proc and signal permission checks.
+    pub cred: Option<super::cred::Cred>,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -145,6 +147,7 @@ impl Process {
                 pending: super::signal::SigPending::default(),
                 thread_signals: BTreeMap::new(),
                 view: None,
+                cred: None,
             }),
             event: Condvar::new(),
         })

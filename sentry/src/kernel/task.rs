@@ -48,6 +48,8 @@ pub struct Task {
     /// when signals are delivered.
     pub restart: Option<crate::errno::Errno>,
     pub rlimits: [libc::rlimit; RLIM_NLIMITS],
+    /// User and group ids and capabilities.
+    pub cred: super::cred::Cred,
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
     /// Set when the task has exited; the run loop returns it.
@@ -102,6 +104,7 @@ impl Task {
             p.exe = loaded.exe.clone();
         }
         kernel.insert_process(process.clone());
+        let kernel_cred = kernel.initial_cred();
         let task = Task {
             kernel,
             tid: pid,
@@ -117,6 +120,7 @@ impl Task {
             sig: Arc::new(ThreadSignals::default()),
             restart: None,
             rlimits: host_rlimits(),
+            cred: kernel_cred,
             clear_child_tid: 0,
             robust_list: (0, 0),
             exit: None,
@@ -141,7 +145,7 @@ impl Task {
 
     /// The ids file permissions are checked against.
     pub fn creds(&self) -> crate::vfs::Creds {
-        self.kernel.fs_creds()
+        self.cred.fs()
     }
 
     /// A path-resolution context: this task's root, working directory and ids.
@@ -164,9 +168,18 @@ impl Task {
         self.kernel.vfs.path_string(&fs.cwd, &fs.root)
     }
 
+    /// Replaces this task's credentials (the set*id calls, capset).
+    pub fn set_cred(&mut self, cred: super::cred::Cred) {
+        if self.tid == self.process.pid {
+            self.process.lock().cred = Some(cred.clone());
+        }
+        self.cred = cred;
+    }
+
     /// Publishes this task's tables as its process's /proc view.
     pub fn publish(&self, cmdline: Arc<[u8]>, environ: Arc<[u8]>, exe: Option<crate::vfs::Path>) {
         let mut p = self.process.lock();
+        p.cred = Some(self.cred.clone());
         let start = p
             .view
             .as_ref()
@@ -466,7 +479,7 @@ impl Task {
             sig,
             super::signal::SI_TKILL,
             self.process.pid,
-            self.kernel.creds.uid,
+            self.cred.ruid,
         );
         self.kernel.send_thread(&self.process, &self.sig, info);
     }

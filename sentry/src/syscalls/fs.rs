@@ -205,7 +205,7 @@ pub fn sys_chroot(task: &mut Task, a: &SyscallArgs) -> SysResult {
         return Err(Errno::ENOTDIR);
     }
     task.creds().may(&st, libc::X_OK)?;
-    if task.kernel.creds.euid != 0 {
+    if !task.cred.capable(crate::kernel::cred::CAP_SYS_CHROOT) {
         return Err(Errno::EPERM);
     }
     task.fs().root = p;
@@ -288,9 +288,8 @@ fn do_pipe(task: &mut Task, fds_addr: u64, flags: i32) -> SysResult {
         crate::errno!(EINVAL, "packet-mode pipes (O_DIRECT) are not supported yet");
     }
     task.mm.check_access(fds_addr, 8, platform::Prot::WRITE)?;
-    let creds = task.kernel.creds;
     let nonblock = flags & libc::O_NONBLOCK != 0;
-    let (r, w) = Pipe::new_pair(creds.euid, creds.egid, nonblock);
+    let (r, w) = Pipe::new_pair(task.cred.euid, task.cred.egid, nonblock);
     let status = (flags & libc::O_NONBLOCK) as u32;
     let cloexec = flags & libc::O_CLOEXEC != 0;
     let limit = nofile_limit(task);

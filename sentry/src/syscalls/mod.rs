@@ -4,6 +4,7 @@
 //! The same table feeds `--strace` names (through `syscall-tables`) and the generated support
 //! document `docs/syscalls.md`.
 
+mod cred;
 mod fs;
 mod futex;
 mod mmap;

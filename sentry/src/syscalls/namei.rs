@@ -449,7 +449,7 @@ pub fn sys_fadvise64(task: &mut Task, a: &SyscallArgs) -> SysResult {
 /// mount(2) of tmpfs, proc-less bind mounts and remounts inside the sandbox; nothing reaches
 /// the host.
 pub fn sys_mount(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    if task.kernel.creds.euid != 0 {
+    if !task.cred.capable(crate::kernel::cred::CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     let target = read_path(task, a.u64(1), false)?;
@@ -500,7 +500,7 @@ pub fn sys_umount2(task: &mut Task, a: &SyscallArgs) -> SysResult {
     {
         return Err(Errno::EINVAL);
     }
-    if task.kernel.creds.euid != 0 {
+    if !task.cred.capable(crate::kernel::cred::CAP_SYS_ADMIN) {
         return Err(Errno::EPERM);
     }
     let target = read_path(task, a.u64(0), false)?;

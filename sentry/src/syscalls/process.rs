@@ -327,7 +327,7 @@ pub fn sys_waitid(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if let Some((pid, status)) = found {
         info.signo = libc::SIGCHLD;
         info.pid = pid;
-        info.uid = task.kernel.creds.uid;
+        info.uid = task.cred.ruid;
         (info.code, info.status) = match status {
             ExitStatus::Exited(code) => (libc::CLD_EXITED, code),
             ExitStatus::Signaled(sig) => (libc::CLD_KILLED, sig),
@@ -389,7 +389,7 @@ pub fn sys_kill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if sig == 0 {
         return Ok(0);
     }
-    let info = SigInfo::sent(sig, SI_USER, task.process.pid, task.kernel.creds.uid);
+    let info = SigInfo::sent(sig, SI_USER, task.process.pid, task.cred.ruid);
     for t in &targets {
         task.kernel.send_process(t, info);
     }
@@ -420,7 +420,7 @@ pub fn sys_tkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    let info = SigInfo::sent(sig, SI_TKILL, task.process.pid, task.kernel.creds.uid);
+    let info = SigInfo::sent(sig, SI_TKILL, task.process.pid, task.cred.ruid);
     send_to_thread(task, None, tid, info)
 }
 
@@ -429,7 +429,7 @@ pub fn sys_tgkill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if tgid <= 0 || tid <= 0 {
         return Err(Errno::EINVAL);
     }
-    let info = SigInfo::sent(sig, SI_TKILL, task.process.pid, task.kernel.creds.uid);
+    let info = SigInfo::sent(sig, SI_TKILL, task.process.pid, task.cred.ruid);
     send_to_thread(task, Some(tgid), tid, info)
 }
 

@@ -2,7 +2,9 @@
 
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
-use super::{fs, futex, mmap, namei, process, read_write, signal, stat, sys, task, time, Handler};
+use super::{
+    cred, fs, futex, mmap, namei, process, read_write, signal, stat, sys, task, time, Handler,
+};
 
 /// How completely a syscall is implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,11 +152,24 @@ table! {
     SETPGID => process::sys_setpgid, Full;
     SETSID => process::sys_setsid, Full;
     GETTID => task::sys_gettid, Full;
-    GETUID => task::sys_getuid, Full;
-    GETEUID => task::sys_geteuid, Full;
-    GETGID => task::sys_getgid, Full;
-    GETEGID => task::sys_getegid, Full;
-    GETGROUPS => task::sys_getgroups, Full;
+    GETUID => cred::sys_getuid, Full;
+    GETEUID => cred::sys_geteuid, Full;
+    SETUID => cred::sys_setuid, Full;
+    SETGID => cred::sys_setgid, Full;
+    SETREUID => cred::sys_setreuid, Full;
+    SETREGID => cred::sys_setregid, Full;
+    SETRESUID => cred::sys_setresuid, Full;
+    SETRESGID => cred::sys_setresgid, Full;
+    GETRESUID => cred::sys_getresuid, Full;
+    GETRESGID => cred::sys_getresgid, Full;
+    SETFSUID => cred::sys_setfsuid, Full;
+    SETFSGID => cred::sys_setfsgid, Full;
+    SETGROUPS => cred::sys_setgroups, Full;
+    CAPGET => cred::sys_capget, Full;
+    CAPSET => cred::sys_capset, Partial("capabilities may only be dropped");
+    GETGID => cred::sys_getgid, Full;
+    GETEGID => cred::sys_getegid, Full;
+    GETGROUPS => cred::sys_getgroups, Full;
     SYSINFO => sys::sys_sysinfo, Full;
     GETRUSAGE => task::sys_getrusage, Partial("no children yet; faults and context switches not counted");
     PRLIMIT64 => task::sys_prlimit64, Full;

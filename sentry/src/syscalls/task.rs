@@ -82,7 +82,14 @@ fn do_execve(
     let kernel = task.kernel.clone();
     let loaded = {
         let lookup = task.lookup();
-        loader::load(&kernel, &lookup, start.as_ref(), args, &kernel.creds)?
+        let c = &task.cred;
+        let ids = loader::Credentials {
+            uid: c.ruid,
+            euid: c.euid,
+            gid: c.rgid,
+            egid: c.egid,
+        };
+        loader::load(&kernel, &lookup, start.as_ref(), args, &ids)?
     };
     task.exec(loaded);
     Ok(0)
@@ -102,36 +109,6 @@ pub fn sys_getpid(task: &mut Task, _: &SyscallArgs) -> SysResult {
 
 pub fn sys_gettid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     Ok(task.tid as u64)
-}
-
-pub fn sys_getuid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(u64::from(task.kernel.creds.uid))
-}
-
-pub fn sys_geteuid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(u64::from(task.kernel.creds.euid))
-}
-
-pub fn sys_getgid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(u64::from(task.kernel.creds.gid))
-}
-
-pub fn sys_getegid(task: &mut Task, _: &SyscallArgs) -> SysResult {
-    Ok(u64::from(task.kernel.creds.egid))
-}
-
-pub fn sys_getgroups(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let groups = &task.kernel.groups;
-    let size = usize::try_from(a.int(0)).map_err(|_| Errno::EINVAL)?;
-    if size == 0 {
-        return Ok(groups.len() as u64);
-    }
-    if size < groups.len() {
-        return Err(Errno::EINVAL);
-    }
-    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
-    task.mm.write(a.u64(1), &bytes)?;
-    Ok(groups.len() as u64)
 }
 
 /// The stub's CPU times and peak memory, read from the host's /proc for our own child.
@@ -226,7 +203,7 @@ fn set_rlimit(task: &mut Task, i: usize, new: libc::rlimit) -> Result<(), Errno>
         return Err(Errno::EINVAL);
     }
     // Raising a hard limit takes CAP_SYS_RESOURCE, which only root holds here.
-    if new.rlim_max > task.rlimits[i].rlim_max && task.kernel.creds.euid != 0 {
+    if new.rlim_max > task.rlimits[i].rlim_max && !task.cred.capable(24) {
         return Err(Errno::EPERM);
     }
     if i == libc::RLIMIT_NOFILE as usize && new.rlim_max > u64::from(crate::fs::fdtable::NR_OPEN) {

@@ -72,6 +72,8 @@ pub struct Creds {
     pub uid: u32,
     pub gid: u32,
     pub groups: Arc<[u32]>,
+    /// CAP_DAC_OVERRIDE (and, here, CAP_FOWNER and CAP_CHOWN with it): root's bypass.
+    pub dac_override: bool,
 }
 
 impl Creds {
@@ -80,6 +82,7 @@ impl Creds {
             uid: 0,
             gid: 0,
             groups: Arc::from([]),
+            dac_override: true,
         }
     }
 
@@ -92,7 +95,7 @@ impl Creds {
     /// directory.
     pub fn may(&self, st: &Stat, mask: i32) -> Result<(), Errno> {
         let mode = st.st_mode;
-        if self.uid == 0 {
+        if self.dac_override {
             let is_dir = mode & libc::S_IFMT == libc::S_IFDIR;
             if mask & libc::X_OK == 0 || is_dir || mode & 0o111 != 0 {
                 return Ok(());
@@ -114,7 +117,12 @@ impl Creds {
 
     /// Whether the caller owns `st` or is root (chmod, utimes to a given time, sticky bits).
     pub fn owns(&self, st: &Stat) -> bool {
-        self.uid == 0 || self.uid == st.st_uid
+        self.dac_override || self.uid == st.st_uid
+    }
+
+    /// Whether the caller is in group `gid`.
+    pub fn member(&self, gid: u32) -> bool {
+        self.in_group(gid)
     }
 }
 
@@ -645,7 +653,7 @@ impl Parent {
 /// renames an entry.
 pub fn sticky_check(creds: &Creds, dir: &Stat, victim: &Stat) -> Result<(), Errno> {
     if dir.st_mode & libc::S_ISVTX != 0
-        && creds.uid != 0
+        && !creds.dac_override
         && creds.uid != dir.st_uid
         && creds.uid != victim.st_uid
     {

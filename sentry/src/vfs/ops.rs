@@ -423,10 +423,7 @@ impl Lookup<'_> {
         p.writable_mount()?;
         let mut mode = mode & 0o7777;
         // Only a member of the file's group (or root) keeps the setgid bit.
-        if self.creds.uid != 0
-            && !self.creds.groups.contains(&st.st_gid)
-            && self.creds.gid != st.st_gid
-        {
+        if !self.creds.dac_override && !self.creds.member(st.st_gid) {
             mode &= !libc::S_ISGID;
         }
         p.inode().setattr(&SetAttr {
@@ -440,9 +437,8 @@ impl Lookup<'_> {
         let st = p.stat()?;
         let uid = (uid != u32::MAX && uid != st.st_uid).then_some(uid);
         let gid = (gid != u32::MAX && gid != st.st_gid).then_some(gid);
-        if self.creds.uid != 0 {
-            let group_ok =
-                gid.is_none_or(|g| self.creds.gid == g || self.creds.groups.contains(&g));
+        if !self.creds.dac_override {
+            let group_ok = gid.is_none_or(|g| self.creds.member(g));
             if uid.is_some() || !self.creds.owns(&st) || !group_ok {
                 return Err(Errno::EPERM);
             }

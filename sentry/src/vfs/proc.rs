@@ -445,10 +445,9 @@ fn pid_dir(fs: &SynthFs, k: &K, p: &Arc<Process>, tid: i32) -> Arc<dyn Inode> {
         entries.push(("task", Arc::new(SynthDir::new(fs, 0o555, tasks).uncached())));
     }
     let mut fs_owned = fs.clone();
-    let creds = k.upgrade().map(|kern| kern.fs_creds());
-    if let Some(c) = creds {
-        fs_owned.uid = c.uid;
-        fs_owned.gid = c.gid;
+    if let Some(c) = p.lock().cred.clone() {
+        fs_owned.uid = c.euid;
+        fs_owned.gid = c.egid;
     }
     Arc::new(
         SynthDir::fixed(&fs_owned, 0o555, entries)
@@ -493,9 +492,9 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
         )
     };
     let (letter, word) = state_letter(p);
-    let c = &kern.creds;
+    let c = p.lock().cred.clone().unwrap_or_else(|| kern.initial_cred());
     let vsize: u64 = v.mm.lock().iter().map(|m| m.end - m.start).sum::<u64>() / 1024;
-    let groups: Vec<String> = kern.groups.iter().map(|g| g.to_string()).collect();
+    let groups: Vec<String> = c.groups.iter().map(|g| g.to_string()).collect();
     let fds = v
         .fds
         .lock()
@@ -504,33 +503,35 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
         .count();
     Ok(format!(
         "Name:\t{}\nUmask:\t{:04o}\nState:\t{letter} ({word})\nTgid:\t{}\nNgid:\t0\nPid:\t{tid}\n\
-         PPid:\t{ppid}\nTracerPid:\t0\nUid:\t{u}\t{eu}\t{eu}\t{eu}\nGid:\t{g}\t{eg}\t{eg}\t{eg}\n\
+         PPid:\t{ppid}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n\
          FDSize:\t{}\nGroups:\t{}\nNStgid:\t{}\nNSpid:\t{tid}\nNSpgid:\t{}\nNSsid:\t{}\n\
          VmPeak:\t{vsize:8} kB\nVmSize:\t{vsize:8} kB\nVmRSS:\t{vsize:8} kB\nThreads:\t{threads}\n\
          SigQ:\t0/63671\nSigPnd:\t{:016x}\nShdPnd:\t{pending:016x}\nSigBlk:\t{blocked:016x}\n\
-         SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\nCapInh:\t0000000000000000\n\
-         CapPrm:\t{cap}\nCapEff:\t{cap}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
+         SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\nCapInh:\t{:016x}\n\
+         CapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
          NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed_list:\t0-{}\n\
          voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
         String::from_utf8_lossy(&v.comm),
         v.fs.lock().unwrap_or_else(|e| e.into_inner()).umask,
         p.pid,
+        c.ruid,
+        c.euid,
+        c.suid,
+        c.fsuid,
+        c.rgid,
+        c.egid,
+        c.sgid,
+        c.fsgid,
         fds.next_power_of_two().max(64),
         groups.join(" "),
         p.pid,
         pgid,
         sid,
         0,
+        c.cap_inheritable,
+        c.cap_permitted,
+        c.cap_effective,
         ncpus() - 1,
-        u = c.uid,
-        eu = c.euid,
-        g = c.gid,
-        eg = c.egid,
-        cap = if c.euid == 0 {
-            "000001ffffffffff"
-        } else {
-            "0000000000000000"
-        },
     )
     .into_bytes())
 }
