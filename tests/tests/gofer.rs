@@ -71,11 +71,14 @@ fn gofer_runs_as_its_own_process_and_goes_with_the_sandbox() {
 fn file_calls_fail_with_eio_when_the_gofer_dies() {
     let dir = TempDir::new("gofer-death");
     let file = dir.write("data", "first read\n");
+    // Not opened before the gofer dies (an opened read-only file keeps its donated fd).
+    let other = dir.write("other", "second file\n");
     let script = format!(
         "read x < {f}; echo \"before: $x\"; read go; \
-         if read y < {f}; then echo \"after: $y\"; else echo \"after: failed\"; fi; \
+         if read y < {o}; then echo \"after: $y\"; else echo \"after: failed\"; fi; \
          ls {d} >/dev/null 2>&1; echo \"ls: $?\"; echo done",
         f = file.display(),
+        o = other.display(),
         d = dir.path().display()
     );
     let mut child = Command::new(blinders_bin())

@@ -225,6 +225,23 @@ impl FileOps for HostFile {
         self.regular.then(|| self.fd.as_fd())
     }
 
+    fn poll(&self) -> u32 {
+        if self.regular {
+            return super::poll::ALWAYS_READY;
+        }
+        let mut p = libc::pollfd {
+            fd: self.raw(),
+            events: libc::POLLIN | libc::POLLOUT | libc::POLLPRI | libc::POLLRDHUP,
+            revents: 0,
+        };
+        // SAFETY: one pollfd, a zero timeout: only asks the host what is ready now.
+        let n = unsafe { libc::poll(&mut p, 1, 0) };
+        if n <= 0 {
+            return 0;
+        }
+        p.revents as u16 as u32
+    }
+
     fn path(&self) -> &str {
         &self.path
     }

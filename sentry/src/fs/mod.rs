@@ -3,9 +3,12 @@
 //! [`Path`](crate::vfs::Path), which the open file keeps.
 
 pub mod dev;
+pub mod epoll;
+pub mod eventfd;
 pub mod fdtable;
 pub mod host;
 pub mod pipe;
+pub mod poll;
 
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -79,6 +82,19 @@ pub trait FileOps: Send + Sync {
     /// For a regular file whose bytes a host fd holds at the file's own offsets: that fd, so
     /// reads can go from it straight into app memory (pread at the file position).
     fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
+        None
+    }
+    /// The `POLL*` events the file is ready for now (poll, select, epoll).
+    fn poll(&self) -> u32 {
+        poll::ALWAYS_READY
+    }
+    /// A number that changes with each new event (a write to a pipe), so edge-triggered epoll
+    /// can report again although the readiness bits stayed the same.
+    fn poll_generation(&self) -> u64 {
+        0
+    }
+    /// The epoll instance, if this file is one.
+    fn as_epoll(&self) -> Option<&epoll::Epoll> {
         None
     }
     /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).

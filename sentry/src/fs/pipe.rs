@@ -18,6 +18,8 @@ struct State {
     data: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Bumped by every write (edge-triggered epoll reports each).
+    writes: u64,
 }
 
 /// The shared part of a pipe.
@@ -47,6 +49,7 @@ impl Pipe {
                 data: VecDeque::new(),
                 readers: 1,
                 writers: 1,
+                writes: 0,
             }),
             changed: Condvar::new(),
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
@@ -71,6 +74,7 @@ impl Pipe {
                 data: VecDeque::new(),
                 readers: 0,
                 writers: 0,
+                writes: 0,
             }),
             changed: Condvar::new(),
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
@@ -103,6 +107,7 @@ impl Pipe {
         s.readers += usize::from(reader);
         s.writers += usize::from(writer);
         self.changed.notify_all();
+        super::poll::notify();
         if !nonblock && reader != writer {
             let _wake = self.interruptible();
             while (reader && s.writers == 0) || (writer && s.readers == 0) {
@@ -143,6 +148,7 @@ impl Drop for PipeEnd {
         s.writers -= usize::from(self.writer);
         s.readers -= usize::from(self.reader);
         self.pipe.changed.notify_all();
+        super::poll::notify();
     }
 }
 
@@ -163,6 +169,7 @@ impl FileOps for PipeEnd {
                     *d = b;
                 }
                 self.pipe.changed.notify_all();
+                super::poll::notify();
                 return Ok(n);
             }
             if s.writers == 0 {
@@ -201,8 +208,10 @@ impl FileOps for PipeEnd {
             if fits {
                 let n = rest.min(room);
                 s.data.extend(&buf[done..done + n]);
+                s.writes += 1;
                 done += n;
                 self.pipe.changed.notify_all();
+                super::poll::notify();
                 continue;
             }
             if self.nonblock.load(Ordering::Relaxed) {
@@ -251,6 +260,33 @@ impl FileOps for PipeEnd {
         let n = self.pipe.lock().data.len() as i32;
         mm.write_val(arg, &n)?;
         Ok(0)
+    }
+
+    fn poll(&self) -> u32 {
+        use super::poll::*;
+        let s = self.pipe.lock();
+        let mut events = 0;
+        if self.reader {
+            if !s.data.is_empty() {
+                events |= POLLIN | POLLRDNORM;
+            }
+            if s.writers == 0 {
+                events |= POLLHUP;
+            }
+        }
+        if self.writer {
+            if s.data.len() < PIPE_CAPACITY {
+                events |= POLLOUT | POLLWRNORM;
+            }
+            if s.readers == 0 {
+                events |= POLLERR;
+            }
+        }
+        events
+    }
+
+    fn poll_generation(&self) -> u64 {
+        self.pipe.lock().writes
     }
 
     fn set_status_flags(&self, flags: u32) {

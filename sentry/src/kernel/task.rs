@@ -13,6 +13,11 @@ use crate::loader::{ExecArgs, Loaded};
 use crate::mm::MemoryManager;
 use crate::syscalls;
 
+/// si_code of SIGCHLD for a child that exited, or was killed (the sandbox writes no core
+/// files, so never CLD_DUMPED).
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+
 /// Resource limits, indexed by `RLIMIT_*`.
 pub const RLIM_NLIMITS: usize = 16;
 
@@ -441,14 +446,34 @@ impl Task {
             self.kernel.remove_process(self.process.pid);
             return;
         };
-        let mut pp = parent.lock();
-        // A parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) leaves no zombies.
-        let act = pp.actions[(libc::SIGCHLD - 1) as usize];
-        if act.handler == super::signal::SIG_IGN || act.flags & libc::SA_NOCLDWAIT as u64 != 0 {
-            pp.children.retain(|&c| c != self.process.pid);
-            self.kernel.remove_process(self.process.pid);
+        let exit_signal = self.process.lock().exit_signal;
+        {
+            let mut pp = parent.lock();
+            // A parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) leaves no zombies.
+            let act = pp.actions[(libc::SIGCHLD - 1) as usize];
+            if act.handler == super::signal::SIG_IGN || act.flags & libc::SA_NOCLDWAIT as u64 != 0 {
+                pp.children.retain(|&c| c != self.process.pid);
+                self.kernel.remove_process(self.process.pid);
+            }
+            parent.event.notify_all();
         }
-        parent.event.notify_all();
+        if exit_signal > 0 {
+            // The parent learns of the death by its exit signal (SIGCHLD), with the child's
+            // pid, uid and status in the siginfo.
+            let (code, value) = match status {
+                ExitStatus::Exited(c) => (CLD_EXITED, c & 0xff),
+                ExitStatus::Signaled(sig) => (CLD_KILLED, sig),
+            };
+            let info = SigInfo {
+                signo: exit_signal,
+                code,
+                pid: self.process.pid,
+                uid: self.cred.ruid,
+                status: value,
+                ..SigInfo::default()
+            };
+            self.kernel.send_process(&parent, info);
+        }
     }
 
     /// exit_group, or a fatal signal: every thread of the process ends with `status`.

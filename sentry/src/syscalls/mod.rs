@@ -10,6 +10,7 @@ mod futex;
 mod mmap;
 mod namei;
 mod path;
+mod poll;
 mod process;
 mod read_write;
 mod signal;
@@ -106,7 +107,12 @@ pub fn dispatch(task: &mut Task) {
                 format_strace(task, nr, &args, ret)
             }
         };
-        eprintln!("{line}");
+        // As strace -f: lines of tasks other than the first carry their (sandbox) tid.
+        if task.tid == 1 {
+            eprintln!("{line}");
+        } else {
+            eprintln!("[pid {:>5}] {line}", task.tid);
+        }
     }
     if task.exit.is_none() {
         task.regs.set_return(rax);

@@ -3,7 +3,7 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, mmap, namei, process, read_write, signal, stat, sys, task, time, Handler,
+    cred, fs, futex, mmap, namei, poll, process, read_write, signal, stat, sys, task, time, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -107,6 +107,18 @@ table! {
     MOUNT => namei::sys_mount, Partial("tmpfs and bind mounts only");
     UMOUNT2 => namei::sys_umount2, Full;
     SENDFILE => namei::sys_sendfile, Full;
+    POLL => poll::sys_poll, Full;
+    PPOLL => poll::sys_ppoll, Full;
+    SELECT => poll::sys_select, Full;
+    PSELECT6 => poll::sys_pselect6, Full;
+    EPOLL_CREATE => poll::sys_epoll_create, Full;
+    EPOLL_CREATE1 => poll::sys_epoll_create1, Full;
+    EPOLL_CTL => poll::sys_epoll_ctl, Partial("EPOLLEXCLUSIVE wakes every waiter");
+    EPOLL_WAIT => poll::sys_epoll_wait, Full;
+    EPOLL_PWAIT => poll::sys_epoll_pwait, Full;
+    EPOLL_PWAIT2 => poll::sys_epoll_pwait2, Full;
+    EVENTFD => poll::sys_eventfd, Full;
+    EVENTFD2 => poll::sys_eventfd2, Full;
     COPY_FILE_RANGE => namei::sys_copy_file_range, Full;
     SPLICE => namei::sys_splice, Partial("copies through the sentry; SPLICE_F_* flags ignored");
     READLINK => stat::sys_readlink, Full;
