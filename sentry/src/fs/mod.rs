@@ -97,6 +97,18 @@ pub trait FileOps: Send + Sync {
     fn as_epoll(&self) -> Option<&epoll::Epoll> {
         None
     }
+    /// A pipe's bytes, copied without consuming them (tee); EAGAIN if none yet, 0 at EOF.
+    fn peek(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// F_GET_SEALS (`None`) and F_ADD_SEALS: a memfd's seals; EINVAL for files without.
+    fn seals(&self, _add: Option<u32>) -> Result<u32, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// F_GETPIPE_SZ (`None`) and F_SETPIPE_SZ: a pipe's capacity; EBADF for other files.
+    fn pipe_size(&self, _set: Option<usize>) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
     /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).
     fn set_status_flags(&self, _flags: u32) {}
     /// The path the file was opened by, for logs and /proc.
@@ -172,8 +184,9 @@ impl File {
     /// Replaces the changeable status flags (F_SETFL).
     pub fn set_flags(&self, flags: u32) {
         let keep = self.flags() & !SETFL_MASK;
-        self.flags
-            .store(keep | (flags & SETFL_MASK), Ordering::Relaxed);
+        let new = keep | (flags & SETFL_MASK);
+        self.flags.store(new, Ordering::Relaxed);
+        self.ops.set_status_flags(new);
     }
 
     fn access_mode(&self) -> u32 {

@@ -20,6 +20,8 @@ struct State {
     writers: usize,
     /// Bumped by every write (edge-triggered epoll reports each).
     writes: u64,
+    /// How many bytes the pipe holds (F_SETPIPE_SZ).
+    capacity: usize,
 }
 
 /// The shared part of a pipe.
@@ -50,6 +52,7 @@ impl Pipe {
                 readers: 1,
                 writers: 1,
                 writes: 0,
+                capacity: PIPE_CAPACITY,
             }),
             changed: Condvar::new(),
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
@@ -75,6 +78,7 @@ impl Pipe {
                 readers: 0,
                 writers: 0,
                 writes: 0,
+                capacity: PIPE_CAPACITY,
             }),
             changed: Condvar::new(),
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
@@ -147,6 +151,10 @@ impl Drop for PipeEnd {
         let mut s = self.pipe.lock();
         s.writers -= usize::from(self.writer);
         s.readers -= usize::from(self.reader);
+        if s.readers == 0 && s.writers == 0 {
+            // A FIFO keeps no data once nothing has it open.
+            s.data.clear();
+        }
         self.pipe.changed.notify_all();
         super::poll::notify();
     }
@@ -197,7 +205,7 @@ impl FileOps for PipeEnd {
                     Err(Errno::EPIPE)
                 };
             }
-            let room = PIPE_CAPACITY - s.data.len();
+            let room = s.capacity.saturating_sub(s.data.len());
             let rest = buf.len() - done;
             // Writes of up to PIPE_BUF bytes go in whole or not at all.
             let fits = if buf.len() <= PIPE_BUF {
@@ -275,7 +283,7 @@ impl FileOps for PipeEnd {
             }
         }
         if self.writer {
-            if s.data.len() < PIPE_CAPACITY {
+            if s.data.len() < s.capacity {
                 events |= POLLOUT | POLLWRNORM;
             }
             if s.readers == 0 {
@@ -287,6 +295,48 @@ impl FileOps for PipeEnd {
 
     fn poll_generation(&self) -> u64 {
         self.pipe.lock().writes
+    }
+
+    fn peek(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        if !self.reader {
+            return Err(Errno::EBADF);
+        }
+        let s = self.pipe.lock();
+        if s.data.is_empty() {
+            return if s.writers == 0 {
+                Ok(0)
+            } else {
+                Err(Errno::EAGAIN)
+            };
+        }
+        let n = buf.len().min(s.data.len());
+        for (d, b) in buf.iter_mut().zip(s.data.iter()) {
+            *d = *b;
+        }
+        Ok(n)
+    }
+
+    fn pipe_size(&self, set: Option<usize>) -> Result<usize, Errno> {
+        let mut s = self.pipe.lock();
+        if let Some(want) = set {
+            // A power-of-two number of pages, at most /proc/sys/fs/pipe-max-size (1 MiB), and
+            // never below what the pipe holds now.
+            let size = want
+                .max(4096)
+                .checked_next_power_of_two()
+                .ok_or(Errno::EINVAL)?;
+            if size > 1 << 20 {
+                return Err(Errno::EPERM);
+            }
+            if size < s.data.len() {
+                return Err(Errno::EBUSY);
+            }
+            s.capacity = size;
+            drop(s);
+            super::poll::notify();
+            return Ok(size);
+        }
+        Ok(s.capacity)
     }
 
     fn set_status_flags(&self, flags: u32) {

@@ -48,6 +48,11 @@ fn do_open(task: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -
     {
         return Err(Errno::EINVAL);
     }
+    // Linux 6.4 and later refuse the ambiguous O_CREAT | O_DIRECTORY.
+    let creat_dir = (libc::O_CREAT | libc::O_DIRECTORY) as u32;
+    if flags & creat_dir == creat_dir {
+        return Err(Errno::EINVAL);
+    }
     let mode = if creating {
         mode & 0o7777 & !task.fs().umask
     } else {
@@ -57,7 +62,7 @@ fn do_open(task: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -
     let (ops, location) = task.lookup().open(start.as_ref(), &path, flags, mode)?;
     let mut status = (flags & !OPEN_ONLY_FLAGS) | O_LARGEFILE;
     if flags & libc::O_PATH as u32 != 0 {
-        status &= (libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW) as u32 | O_LARGEFILE;
+        status &= (libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW) as u32;
     }
     let file = File::at(ops, status, location);
     let cloexec = flags & libc::O_CLOEXEC as u32 != 0;
@@ -148,6 +153,9 @@ pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if file.flags() & libc::O_PATH as u32 != 0 {
         return Err(Errno::EBADF);
     }
+    if !crate::vfs::is_dir(&file.stat()?) {
+        return Err(Errno::ENOTDIR);
+    }
     let len = a.uint(2) as usize;
     task.mm
         .check_access(a.u64(1), len as u64, platform::Prot::WRITE)?;
@@ -160,7 +168,8 @@ pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
 pub fn sys_getcwd(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let cwd = {
         let fs = task.fs();
-        if fs.cwd.dentry.is_dead() {
+        if fs.cwd.dentry.is_dead() || !task.kernel.vfs.is_below(&fs.cwd, &fs.root) {
+            // Unlinked, or outside the root (after chroot): unreachable, as Linux answers.
             return Err(Errno::ENOENT);
         }
         task.kernel.vfs.path_string(&fs.cwd, &fs.root)
@@ -243,6 +252,19 @@ pub fn sys_fcntl(task: &mut Task, a: &SyscallArgs) -> SysResult {
         | libc::F_OFD_GETLK
         | libc::F_OFD_SETLK
         | libc::F_OFD_SETLKW) => record_lock(task, &file, cmd, a.u64(2)),
+        libc::F_GET_SEALS => Ok(u64::from(file.ops.seals(None)?)),
+        libc::F_ADD_SEALS => {
+            if !file.writable() {
+                return Err(Errno::EPERM);
+            }
+            file.ops.seals(Some(a.uint(2)))?;
+            Ok(0)
+        }
+        libc::F_GETPIPE_SZ => Ok(file.ops.pipe_size(None)? as u64),
+        libc::F_SETPIPE_SZ => {
+            let want = usize::try_from(a.int(2)).map_err(|_| Errno::EINVAL)?;
+            Ok(file.ops.pipe_size(Some(want))? as u64)
+        }
         cmd => crate::errno!(EINVAL, "fcntl command {cmd} not supported"),
     }
 }
@@ -284,9 +306,7 @@ fn do_pipe(task: &mut Task, fds_addr: u64, flags: i32) -> SysResult {
     if flags & !(libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_DIRECT) != 0 {
         return Err(Errno::EINVAL);
     }
-    if flags & libc::O_DIRECT != 0 {
-        crate::errno!(EINVAL, "packet-mode pipes (O_DIRECT) are not supported yet");
-    }
+    // O_DIRECT (packet mode) is accepted; writes are not yet kept apart as packets.
     task.mm.check_access(fds_addr, 8, platform::Prot::WRITE)?;
     let nonblock = flags & libc::O_NONBLOCK != 0;
     let (r, w) = Pipe::new_pair(task.cred.euid, task.cred.egid, nonblock);

@@ -319,6 +319,9 @@ fn do_utimes(
     }
     // utimensat(fd, NULL, ...) changes the file `fd` itself.
     let p = if path_addr == 0 {
+        if flags & libc::AT_SYMLINK_NOFOLLOW != 0 {
+            return Err(Errno::EINVAL);
+        }
         if dirfd == AT_FDCWD {
             return Err(Errno::EFAULT);
         }
@@ -409,6 +412,9 @@ pub fn sys_memfd_create(task: &mut Task, a: &SyscallArgs) -> SysResult {
         creds.gid,
     )?;
     let _ = crate::vfs::Inode::unlink(&*dir, b"memfd", false);
+    if flags & libc::MFD_ALLOW_SEALING != 0 {
+        inode.allow_sealing();
+    }
     let ops = crate::vfs::Inode::open(inode.clone(), libc::O_RDWR as u32)?;
     let dentry =
         crate::vfs::Dentry::new_named(inode, format!("/memfd:{}", String::from_utf8_lossy(&name)));
@@ -455,9 +461,7 @@ pub fn sys_mount(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let target = read_path(task, a.u64(1), false)?;
     let flags = a.u64(3);
     let at = task.lookup().resolve(None, &target, true)?;
-    if !crate::vfs::is_dir(&at.stat()?) {
-        return Err(Errno::ENOTDIR);
-    }
+    let at_dir = crate::vfs::is_dir(&at.stat()?);
     let ro = if flags & libc::MS_RDONLY != 0 {
         crate::vfs::MS_RDONLY
     } else {
@@ -469,6 +473,12 @@ pub fn sys_mount(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if flags & libc::MS_BIND != 0 {
         let source = read_path(task, a.u64(0), false)?;
         let src = task.lookup().resolve(None, &source, true)?;
+        // A directory binds onto a directory, anything else onto a non-directory.
+        match (crate::vfs::is_dir(&src.stat()?), at_dir) {
+            (true, false) => return Err(Errno::ENOTDIR),
+            (false, true) => return Err(Errno::ENOTDIR),
+            _ => {}
+        }
         let name = String::from_utf8_lossy(&source).into_owned();
         let fs_type = src.mnt.fs_type.clone();
         task.kernel
@@ -480,11 +490,31 @@ pub fn sys_mount(task: &mut Task, a: &SyscallArgs) -> SysResult {
         // Propagation: the sandbox has one mount namespace, nothing to propagate to.
         return Ok(0);
     }
+    if !at_dir {
+        return Err(Errno::ENOTDIR);
+    }
     let fstype = task.mm.read_cstr(a.u64(2), 64)?;
     match &fstype[..] {
         b"tmpfs" => {
             let creds = task.creds();
-            let root = crate::vfs::tmpfs::new_tmpfs(0o1777, creds.uid, creds.gid);
+            let mut mode = 0o1777;
+            let (mut uid, mut gid) = (creds.uid, creds.gid);
+            if a.u64(4) != 0 {
+                let data = task.mm.read_cstr(a.u64(4), 4096)?;
+                for opt in data.split(|&b| b == b',') {
+                    let text = String::from_utf8_lossy(opt);
+                    let (k, v) = text.split_once('=').unwrap_or((&text, ""));
+                    match k {
+                        "mode" => mode = u32::from_str_radix(v, 8).map_err(|_| Errno::EINVAL)?,
+                        "uid" => uid = v.parse().map_err(|_| Errno::EINVAL)?,
+                        "gid" => gid = v.parse().map_err(|_| Errno::EINVAL)?,
+                        // Sizes are accepted; the sandbox's memory limit is the real one.
+                        "size" | "nr_blocks" | "nr_inodes" | "huge" | "mpol" | "" => {}
+                        _ => return Err(Errno::EINVAL),
+                    }
+                }
+            }
+            let root = crate::vfs::tmpfs::new_tmpfs(mode & 0o7777, uid, gid);
             let source = read_path(task, a.u64(0), true).unwrap_or_default();
             let source = String::from_utf8_lossy(&source).into_owned();
             task.kernel.vfs.mount(&at, root, "tmpfs", &source, ro);
@@ -506,7 +536,8 @@ pub fn sys_umount2(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let target = read_path(task, a.u64(0), false)?;
     let follow = flags & libc::UMOUNT_NOFOLLOW == 0;
     let at = task.lookup().resolve(None, &target, follow)?;
-    task.kernel.vfs.unmount(&at)?;
+    let detach = flags & libc::MNT_DETACH != 0;
+    task.kernel.vfs.unmount(&at, detach)?;
     Ok(0)
 }
 
@@ -622,9 +653,28 @@ pub fn sys_copy_file_range(task: &mut Task, a: &SyscallArgs) -> SysResult {
     };
     regular(&input)?;
     regular(&output)?;
-    let in_off = read_offset(task, a.u64(1))?;
-    let out_off = read_offset(task, a.u64(3))?;
+    let offset = |addr| match read_offset(task, addr) {
+        Err(Errno::EINVAL) => Err(Errno::EOVERFLOW),
+        r => r,
+    };
+    let in_off = offset(a.u64(1))?;
+    let out_off = offset(a.u64(3))?;
     let len = a.u64(4).min(0x7fff_f000);
+    let (ist, ost) = (input.stat()?, output.stat()?);
+    if (ist.st_dev, ist.st_ino) == (ost.st_dev, ost.st_ino) {
+        // Within one file the ranges may not overlap.
+        let from = match in_off {
+            Some(o) => o,
+            None => input.ops.seek(0, libc::SEEK_CUR)?,
+        };
+        let to = match out_off {
+            Some(o) => o,
+            None => output.ops.seek(0, libc::SEEK_CUR)?,
+        };
+        if from < to + len && to < from + len {
+            return Err(Errno::EINVAL);
+        }
+    }
     let (n, in_end, out_end) = copy_between(&input, in_off, &output, out_off, len)?;
     if let Some(off) = in_end.filter(|_| in_off.is_some()) {
         task.mm.write_val(a.u64(1), &(off as i64))?;
@@ -652,6 +702,22 @@ pub fn sys_splice(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if (in_pipe && in_off.is_some()) || (out_pipe && out_off.is_some()) {
         return Err(Errno::ESPIPE);
     }
+    if in_pipe && out_pipe {
+        let (i, o) = (input.stat()?, output.stat()?);
+        if (i.st_dev, i.st_ino) == (o.st_dev, o.st_ino) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    const SPLICE_F_NONBLOCK: u32 = 2;
+    if a.uint(5) & SPLICE_F_NONBLOCK != 0 {
+        use crate::fs::poll::{POLLHUP, POLLIN, POLLOUT};
+        if in_pipe && input.ops.poll() & (POLLIN | POLLHUP) == 0 {
+            return Err(Errno::EAGAIN);
+        }
+        if out_pipe && output.ops.poll() & POLLOUT == 0 {
+            return Err(Errno::EAGAIN);
+        }
+    }
     let (n, in_end, out_end) = copy_between(&input, in_off, &output, out_off, a.u64(4))?;
     if let Some(off) = in_end.filter(|_| in_off.is_some()) {
         task.mm.write_val(a.u64(1), &(off as i64))?;
@@ -660,4 +726,49 @@ pub fn sys_splice(task: &mut Task, a: &SyscallArgs) -> SysResult {
         task.mm.write_val(a.u64(3), &(off as i64))?;
     }
     Ok(n)
+}
+
+/// tee(2): copies bytes from one pipe to another without consuming them.
+pub fn sys_tee(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let input = open_for(task, a.int(0), false)?;
+    let output = open_for(task, a.int(1), true)?;
+    let is_pipe = |f: &File| {
+        f.stat()
+            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFIFO)
+    };
+    if !is_pipe(&input) || !is_pipe(&output) {
+        return Err(Errno::EINVAL);
+    }
+    let (i, o) = (input.stat()?, output.stat()?);
+    if (i.st_dev, i.st_ino) == (o.st_dev, o.st_ino) {
+        return Err(Errno::EINVAL);
+    }
+    let len = (a.u64(2) as usize).min(1 << 16);
+    if len == 0 {
+        return Ok(0);
+    }
+    const SPLICE_F_NONBLOCK: u32 = 2;
+    let nonblock =
+        a.uint(3) & SPLICE_F_NONBLOCK != 0 || input.flags() & libc::O_NONBLOCK as u32 != 0;
+    let mut buf = vec![0u8; len];
+    let mut got = 0;
+    crate::fs::poll::wait_ready(None, || match input.ops.peek(&mut buf) {
+        Ok(n) => {
+            got = n;
+            Ok(true)
+        }
+        Err(Errno::EAGAIN) if !nonblock => Ok(false),
+        Err(e) => Err(e),
+    })
+    .map_err(|e| {
+        if e == Errno::ERESTARTNOHAND {
+            Errno::ERESTARTSYS
+        } else {
+            e
+        }
+    })?;
+    if got == 0 {
+        return Ok(0);
+    }
+    Ok(output.ops.write(&buf[..got])? as u64)
 }

@@ -93,7 +93,12 @@ fn do_readlink(task: &mut Task, dirfd: i32, path_addr: u64, buf: u64, size: i32)
         .ok()
         .filter(|&s| s > 0)
         .ok_or(Errno::EINVAL)?;
+    let empty = task.mm.read_cstr(path_addr, 1).is_ok_and(|p| p.is_empty());
     let p = target_at(task, dirfd, path_addr, libc::AT_EMPTY_PATH, false)?.path(Errno::EINVAL)?;
+    // readlinkat(fd, "") of a file that is not a symlink: ENOENT, as Linux.
+    if empty && p.stat()?.st_mode & libc::S_IFMT != libc::S_IFLNK {
+        return Err(Errno::ENOENT);
+    }
     let target = p.inode().readlink()?;
     let n = target.len().min(size);
     task.mm.write(buf, &target[..n])?;
@@ -193,10 +198,12 @@ fn xattr_name(task: &Task, addr: u64) -> Result<Vec<u8>, Errno> {
     }
     // Only the namespaces Linux knows; others are EOPNOTSUPP.
     let known = [&b"user."[..], b"trusted.", b"security.", b"system."];
-    if !known.iter().any(|p| name.starts_with(p)) {
-        return Err(Errno::EOPNOTSUPP);
+    match known.iter().find(|p| name.starts_with(p)) {
+        None => Err(Errno::EOPNOTSUPP),
+        // A namespace with no name in it.
+        Some(p) if p.len() == name.len() => Err(Errno::EINVAL),
+        Some(_) => Ok(name),
     }
-    Ok(name)
 }
 
 /// The inode an xattr call is about: by path (`follow` or not) or by fd.

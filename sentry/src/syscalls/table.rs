@@ -41,6 +41,10 @@ table! {
     READV => read_write::sys_readv, Full;
     WRITEV => read_write::sys_writev, Full;
     LSEEK => read_write::sys_lseek, Full;
+    PREADV => read_write::sys_preadv, Full;
+    PWRITEV => read_write::sys_pwritev, Full;
+    PREADV2 => read_write::sys_preadv2, Partial("RWF_* flags are accepted as hints");
+    PWRITEV2 => read_write::sys_pwritev2, Partial("RWF_* flags are accepted as hints");
     OPEN => fs::sys_open, Full;
     OPENAT => fs::sys_openat, Full;
     CLOSE => fs::sys_close, Full;
@@ -107,6 +111,7 @@ table! {
     MOUNT => namei::sys_mount, Partial("tmpfs and bind mounts only");
     UMOUNT2 => namei::sys_umount2, Full;
     SENDFILE => namei::sys_sendfile, Full;
+    TEE => namei::sys_tee, Partial("copies through the sentry");
     POLL => poll::sys_poll, Full;
     PPOLL => poll::sys_ppoll, Full;
     SELECT => poll::sys_select, Full;

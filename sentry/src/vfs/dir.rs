@@ -19,6 +19,7 @@ struct Cursor {
 /// An open directory.
 pub struct DirFile {
     inode: Arc<dyn Inode>,
+    dentry: Arc<super::Dentry>,
     /// The inode number `..` shows.
     parent_ino: u64,
     cursor: Mutex<Cursor>,
@@ -34,6 +35,7 @@ impl DirFile {
             .map_or(1, |st| st.st_ino);
         DirFile {
             inode: path.inode().clone(),
+            dentry: path.dentry.clone(),
             parent_ino,
             cursor: Mutex::new(Cursor {
                 entries: None,
@@ -95,6 +97,10 @@ impl FileOps for DirFile {
     }
 
     fn getdents64(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        // A removed directory lists nothing: ENOENT, as Linux's iterate_dir.
+        if self.dentry.is_dead() {
+            return Err(Errno::ENOENT);
+        }
         let mut c = self.cursor();
         if c.entries.is_none() {
             c.entries = Some(self.load()?);

@@ -532,14 +532,19 @@ impl Vfs {
     }
 
     /// Unmounts the mount whose root `at` is: EINVAL if `at` is not a mount root, EBUSY if
-    /// something is mounted below it.
-    pub fn unmount(&self, at: &Path) -> Result<(), Errno> {
+    /// something is mounted below it or (unless `detach`) it is in use.
+    pub fn unmount(&self, at: &Path, detach: bool) -> Result<(), Errno> {
         if !at.is_mount_root() {
             return Err(Errno::EINVAL);
         }
         let mnt = &at.mnt;
         let parent = mnt.parent.clone().ok_or(Errno::EBUSY)?;
         let mut t = self.table();
+        // In use: an open file, a working directory or a root inside holds the mount
+        // (beyond the table's two references and the caller's `at`). MNT_DETACH goes anyway.
+        if !detach && Arc::strong_count(mnt) > 3 {
+            return Err(Errno::EBUSY);
+        }
         if t.all
             .iter()
             .any(|m| m.parent.as_ref().is_some_and(|p| Arc::ptr_eq(&p.mnt, mnt)))
@@ -581,6 +586,32 @@ impl Vfs {
             lru.pop_front();
         }
         lru.push_back(d.clone());
+    }
+
+    /// Whether `p` is `root` or below it.
+    pub fn is_below(&self, p: &Path, root: &Path) -> bool {
+        let mut cur = p.clone();
+        loop {
+            if cur.same(root) {
+                return true;
+            }
+            if cur.is_mount_root() {
+                match &cur.mnt.parent {
+                    Some(parent) => cur = parent.clone(),
+                    None => return false,
+                }
+                continue;
+            }
+            match cur.dentry.parent() {
+                Some(parent) => {
+                    cur = Path {
+                        mnt: cur.mnt.clone(),
+                        dentry: parent,
+                    }
+                }
+                None => return false,
+            }
+        }
     }
 
     /// The path of `p` as seen from `root`, as getcwd and /proc show it. A path that is not

@@ -77,6 +77,21 @@ impl Lookup<'_> {
         flags: u32,
         mode: u32,
     ) -> Result<(Arc<dyn FileOps>, Path), Errno> {
+        self.open_depth(start, path, flags, mode, 0)
+    }
+
+    /// open(2), `depth` dangling symlinks deep (O_CREAT follows them to create their targets).
+    fn open_depth(
+        &self,
+        start: Option<&Path>,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        depth: u32,
+    ) -> Result<(Arc<dyn FileOps>, Path), Errno> {
+        if depth > super::MAX_SYMLINKS {
+            return Err(Errno::ELOOP);
+        }
         let follow = !has(flags, libc::O_NOFOLLOW);
         if flags & libc::O_TMPFILE as u32 == libc::O_TMPFILE as u32 {
             return self.open_tmpfile(start, path, flags, mode);
@@ -93,7 +108,21 @@ impl Lookup<'_> {
             match self.step(&parent.dir, &parent.name) {
                 Ok(_) if has(flags, libc::O_EXCL) => return Err(Errno::EEXIST),
                 Ok(p) if file_type(p.stat()?.st_mode) == libc::S_IFLNK && follow => {
-                    self.resolve(Some(&parent.dir), &parent.name, true)?
+                    match self.resolve(Some(&parent.dir), &parent.name, true) {
+                        Ok(t) => t,
+                        // A dangling symlink: O_CREAT makes its target.
+                        Err(Errno::ENOENT) if p.inode().magic_link().is_none() => {
+                            let target = p.inode().readlink()?;
+                            return self.open_depth(
+                                Some(&parent.dir),
+                                &target,
+                                flags,
+                                mode,
+                                depth + 1,
+                            );
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 Ok(p) => p,
                 Err(Errno::ENOENT) => {
@@ -125,11 +154,11 @@ impl Lookup<'_> {
             });
             return Ok((file, p));
         }
-        if kind == libc::S_IFLNK {
-            return Err(Errno::ELOOP);
-        }
         if has(flags, libc::O_DIRECTORY) && kind != libc::S_IFDIR {
             return Err(Errno::ENOTDIR);
+        }
+        if kind == libc::S_IFLNK {
+            return Err(Errno::ELOOP);
         }
         let mask = open_mask(flags);
         if kind == libc::S_IFDIR {
@@ -188,10 +217,13 @@ impl Lookup<'_> {
             self.creds.gid,
         )?;
         tmp.unlink(&name, false)?;
-        let dentry = Dentry::new_root(inode.clone());
-        dentry
-            .dead
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        // O_EXCL: the file may never be linked into the tree.
+        let name = if has(flags, libc::O_EXCL) {
+            "#tmpfile-excl"
+        } else {
+            "#tmpfile"
+        };
+        let dentry = Dentry::new_named(inode.clone(), name.to_string());
         let p = Path {
             mnt: dir.mnt.clone(),
             dentry,
@@ -275,20 +307,16 @@ impl Lookup<'_> {
         if !Arc::ptr_eq(&parent.dir.mnt, &old.mnt) {
             return Err(Errno::EXDEV);
         }
-        if old.dentry.is_dead() && st.st_nlink == 0 {
+        // An unlinked file cannot get a name back, except an O_TMPFILE one.
+        if old.dentry.is_dead() && st.st_nlink == 0 && old.dentry.name() != b"#tmpfile" {
             return Err(Errno::ENOENT);
         }
-        parent.dir.inode().link(&parent.name, old.inode())
-    }
-
-    /// The existing entry a removal or rename names (never followed).
-    fn existing(&self, start: Option<&Path>, path: &[u8]) -> Result<(Parent, Path, bool), Errno> {
-        let (parent, trailing) = match self.resolve_parent(start, path) {
-            Err(Errno::EEXIST) => return Err(Errno::EBUSY),
-            r => r?,
-        };
-        let victim = self.step(&parent.dir, &parent.name)?;
-        Ok((parent, victim, trailing))
+        parent.dir.inode().link(&parent.name, old.inode())?;
+        if old.dentry.name() == b"#tmpfile" {
+            // Linked once, an O_TMPFILE file is an ordinary one: unlinked again, it stays so.
+            old.dentry.link().name = b"#tmpfile-linked".to_vec();
+        }
+        Ok(())
     }
 
     /// Whether `p` is in use as a mount point or a mount's root.
@@ -347,14 +375,19 @@ impl Lookup<'_> {
         if flags & libc::RENAME_WHITEOUT != 0 {
             return Err(Errno::EPERM);
         }
-        let (op, victim, old_trailing) = self.existing(old_start, old)?;
+        let (op, old_trailing) = match self.resolve_parent(old_start, old) {
+            Err(Errno::EEXIST) => return Err(Errno::EBUSY),
+            r => r?,
+        };
         let (np, new_trailing) = match self.resolve_parent(new_start, new) {
             Err(Errno::EEXIST) => return Err(Errno::EBUSY),
             r => r?,
         };
+        // `.` and `..` are refused before either name is looked up.
         if matches!(&op.name[..], b"." | b"..") || matches!(&np.name[..], b"." | b"..") {
             return Err(Errno::EBUSY);
         }
+        let victim = self.step(&op.dir, &op.name)?;
         if !Arc::ptr_eq(&op.dir.mnt, &np.dir.mnt) {
             return Err(Errno::EXDEV);
         }
@@ -371,14 +404,14 @@ impl Lookup<'_> {
         let nst = np.may_modify(&self.creds)?;
         sticky_check(&self.creds, &ost, &vst)?;
         if let Some(t) = &target {
+            if flags & libc::RENAME_NOREPLACE != 0 {
+                return Err(Errno::EEXIST);
+            }
             if Arc::ptr_eq(&t.dentry, &victim.dentry) {
                 return Ok(());
             }
             let tst: Stat = t.stat()?;
             sticky_check(&self.creds, &nst, &tst)?;
-            if flags & libc::RENAME_NOREPLACE != 0 {
-                return Err(Errno::EEXIST);
-            }
             if flags & libc::RENAME_EXCHANGE == 0 {
                 if is_dir(&vst) && !is_dir(&tst) {
                     return Err(Errno::ENOTDIR);

@@ -8,7 +8,7 @@
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use super::tmpfs::TmpInode;
 use super::{anon_dev, is_dir, Creds, DirEntry, Inode, NewNode, SetAttr, Stat};
@@ -17,10 +17,17 @@ use crate::fs::{FileOps, Statfs};
 
 const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
 const OPAQUE: &[u8] = b"trusted.overlay.opaque";
+/// On an upper directory moved by rename: the path of its lower directory from the lower root.
+const REDIRECT: &[u8] = b"trusted.overlay.redirect";
 
 /// What one overlay shares.
 pub struct OverlayFs {
     dev: u64,
+    /// The lower layer's root, for directories renamed with a redirect.
+    lower_root: Arc<dyn Inode>,
+    /// Copied-up files with several lower names, by lower inode number: every name of a
+    /// hard-linked file reaches the same upper copy (overlayfs's index).
+    index: Mutex<HashMap<u64, Arc<TmpInode>>>,
 }
 
 struct State {
@@ -28,6 +35,8 @@ struct State {
     parent: Option<Arc<OvInode>>,
     name: Vec<u8>,
     upper: Option<Arc<TmpInode>>,
+    /// Where the lower file is, from the lower root (directories keep it across renames).
+    lower_path: Vec<Vec<u8>>,
 }
 
 /// A file of the overlay.
@@ -42,12 +51,17 @@ pub struct OvInode {
 /// An overlay of `upper` (an empty tmpfs root) over `lower`.
 pub fn new_overlay(lower: Arc<dyn Inode>, upper: Arc<TmpInode>) -> Arc<dyn Inode> {
     OvDir::wrap(Arc::new(OvInode {
-        fs: Arc::new(OverlayFs { dev: anon_dev() }),
+        fs: Arc::new(OverlayFs {
+            dev: anon_dev(),
+            lower_root: lower.clone(),
+            index: Mutex::new(HashMap::new()),
+        }),
         lower: Some(lower),
         state: Mutex::new(State {
             parent: None,
             name: Vec::new(),
             upper: Some(upper),
+            lower_path: Vec::new(),
         }),
         children: Mutex::new(HashMap::new()),
     }))
@@ -56,6 +70,16 @@ pub fn new_overlay(lower: Arc<dyn Inode>, upper: Arc<TmpInode>) -> Arc<dyn Inode
 fn is_whiteout(i: &TmpInode) -> bool {
     i.stat()
         .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFCHR && st.st_rdev == 0)
+}
+
+/// Removes the whiteouts of an upper directory (before it goes: they hide nothing then).
+fn clear_whiteouts(dir: &TmpInode) -> Result<(), Errno> {
+    for e in dir.readdir()? {
+        if dir.child(&e.name).is_some_and(|c| is_whiteout(&c)) {
+            dir.unlink(&e.name, false)?;
+        }
+    }
+    Ok(())
 }
 
 fn is_opaque(i: &TmpInode) -> bool {
@@ -105,6 +129,7 @@ impl OvInode {
         name: &[u8],
         lower: Option<Arc<dyn Inode>>,
         upper: Option<Arc<TmpInode>>,
+        lower_path: Vec<Vec<u8>>,
     ) -> Arc<OvInode> {
         let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = children.get(name).and_then(Weak::upgrade) {
@@ -117,6 +142,7 @@ impl OvInode {
                 parent: Some(self.clone()),
                 name: name.to_vec(),
                 upper,
+                lower_path,
             }),
             children: Mutex::new(HashMap::new()),
         });
@@ -150,24 +176,67 @@ impl OvInode {
         }
     }
 
+    /// The lower path of the child `name`.
+    fn child_lower_path(&self, name: &[u8]) -> Vec<Vec<u8>> {
+        let mut p = self.state().lower_path.clone();
+        p.push(name.to_vec());
+        p
+    }
+
+    /// The lower directory a redirect names, from the lower root.
+    fn lower_at(&self, path: &[Vec<u8>]) -> Option<Arc<dyn Inode>> {
+        let mut cur = self.fs.lower_root.clone();
+        for c in path {
+            cur = cur.lookup(c).ok()?;
+        }
+        Some(cur)
+    }
+
     /// Finds `name`: the upper entry (unless a whiteout), the lower one behind it (for
-    /// directories, which merge), or the lower one alone.
+    /// directories, which merge; or where a redirect says), or the lower one alone (or its
+    /// copied-up twin, for a hard-linked file).
     fn find(self: &Arc<Self>, name: &[u8]) -> Result<Arc<OvInode>, Errno> {
         let upper = self.upper().and_then(|u| u.child(name));
         if let Some(u) = &upper {
             if is_whiteout(u) {
                 return Err(Errno::ENOENT);
             }
-            let lower = if u.stat().is_ok_and(|st| is_dir(&st)) && !is_opaque(u) {
-                self.lower_child(name)?
-                    .filter(|l| l.stat().is_ok_and(|st| is_dir(&st)))
-            } else {
-                None
+            if !u.stat().is_ok_and(|st| is_dir(&st)) || is_opaque(u) {
+                return Ok(self.child_inode(name, None, upper, Vec::new()));
+            }
+            let (lower, path) = match u.getxattr(REDIRECT) {
+                Ok(target) => {
+                    let path: Vec<Vec<u8>> = target
+                        .split(|&b| b == b'/')
+                        .filter(|c| !c.is_empty())
+                        .map(<[u8]>::to_vec)
+                        .collect();
+                    (self.lower_at(&path), path)
+                }
+                Err(_) => (self.lower_child(name)?, self.child_lower_path(name)),
             };
-            return Ok(self.child_inode(name, lower, upper));
+            let lower = lower.filter(|l| l.stat().is_ok_and(|st| is_dir(&st)));
+            return Ok(self.child_inode(name, lower, upper, path));
         }
         let lower = self.lower_child(name)?.ok_or(Errno::ENOENT)?;
-        Ok(self.child_inode(name, Some(lower), None))
+        let path = self.child_lower_path(name);
+        let st = lower.stat()?;
+        if !is_dir(&st) && st.st_nlink > 1 {
+            let twin = self
+                .fs
+                .index
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&st.st_ino)
+                .cloned();
+            if let Some(twin) = twin {
+                // Another name of this file was copied up: this name leads there too.
+                let dir = self.copy_up()?;
+                dir.insert(name, twin.clone())?;
+                return Ok(self.child_inode(name, Some(lower), Some(twin), path));
+            }
+        }
+        Ok(self.child_inode(name, Some(lower), None, path))
     }
 
     /// Makes sure this file has an upper copy, copying its parents up first.
@@ -193,7 +262,31 @@ impl OvInode {
         if let Some(u) = &s.upper {
             return Ok(u.clone());
         }
+        let linked = !is_dir(&st) && st.st_nlink > 1;
+        if linked {
+            let twin = self
+                .fs
+                .index
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&st.st_ino)
+                .cloned();
+            if let Some(twin) = twin {
+                pdir.insert(&name, twin.clone())?;
+                s.upper = Some(twin.clone());
+                return Ok(twin);
+            }
+        }
         let upper = pdir.create_node(&name, node, st.st_uid, st.st_gid)?;
+        if linked {
+            // Every lower name still counts, as each will lead to this copy.
+            upper.set_nlink(st.st_nlink);
+            self.fs
+                .index
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(st.st_ino, upper.clone());
+        }
         if st.st_mode & libc::S_IFMT == libc::S_IFREG {
             let src = lower.clone().open(libc::O_RDONLY as u32)?;
             let fd = upper.data_fd().map_or(-1, |f| f.as_raw_fd());
@@ -288,6 +381,20 @@ impl OvInode {
             (None, Some(l)) => l.stat()?,
             (None, None) => return Err(Errno::EIO),
         };
+        if is_dir(&st) && self.upper().is_some() {
+            // Directories show the size the lower file system gives them (a block), not
+            // the in-memory upper layer's.
+            let lower = self.lower.as_ref().and_then(|l| l.stat().ok());
+            st.st_size = lower.map_or(4096, |l| l.st_size);
+            st.st_blocks = lower.map_or(8, |l| l.st_blocks);
+            st.st_blksize = 4096;
+        }
+        if is_dir(&st) && self.upper().is_some() && self.lower.is_some() {
+            // A merged directory links its merged subdirectories.
+            let dt_dir = (libc::S_IFDIR >> 12) as u8;
+            let subdirs = self.merged()?.values().filter(|e| e.kind == dt_dir).count();
+            st.st_nlink = 2 + subdirs as u64;
+        }
         st.st_dev = self.fs.dev;
         Ok(st)
     }
@@ -367,9 +474,108 @@ impl OvInode {
         }
         match (self.upper(), &self.lower) {
             (Some(u), _) => u.open(flags),
-            (None, Some(l)) => l.clone().open(flags),
+            (None, Some(l)) => {
+                let lower = l.clone().open(flags)?;
+                if lower.positional_fd().is_none() {
+                    return Ok(lower);
+                }
+                // A later write copies the file up: this open then reads the copy.
+                Ok(Arc::new(OvFile {
+                    inode: self.clone(),
+                    lower,
+                    upper: OnceLock::new(),
+                    offset: Mutex::new(0),
+                }))
+            }
             _ => Err(Errno::EIO),
         }
+    }
+}
+
+/// A lower regular file opened read-only: reads go to the lower file until the file is
+/// copied up (by a write through another open), then to the upper copy, as Linux's
+/// overlayfs does since 4.19.
+struct OvFile {
+    inode: Arc<OvInode>,
+    lower: Arc<dyn FileOps>,
+    upper: OnceLock<Arc<dyn FileOps>>,
+    offset: Mutex<u64>,
+}
+
+impl OvFile {
+    fn current(&self) -> &dyn FileOps {
+        if let Some(u) = self.upper.get() {
+            return &**u;
+        }
+        if let Some(up) = self.inode.upper() {
+            if let Ok(f) = up.open(libc::O_RDONLY as u32) {
+                return &**self.upper.get_or_init(|| f);
+            }
+        }
+        &*self.lower
+    }
+
+    fn offset(&self) -> MutexGuard<'_, u64> {
+        self.offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl FileOps for OvFile {
+    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        let mut off = self.offset();
+        let n = self.current().pread(buf, *off)?;
+        *off += n as u64;
+        Ok(n)
+    }
+
+    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        self.current().pread(buf, offset)
+    }
+
+    fn write(&self, _buf: &[u8]) -> Result<usize, Errno> {
+        Err(Errno::EBADF)
+    }
+
+    fn seek(&self, offset: i64, whence: i32) -> Result<u64, Errno> {
+        let mut off = self.offset();
+        let new = match whence {
+            libc::SEEK_SET => Some(offset),
+            libc::SEEK_CUR => (*off as i64).checked_add(offset),
+            libc::SEEK_END => self.inode.stat()?.st_size.checked_add(offset),
+            libc::SEEK_DATA | libc::SEEK_HOLE => {
+                let f = self.current();
+                f.seek(*off as i64, libc::SEEK_SET)?;
+                Some(f.seek(offset, whence)? as i64)
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        let new = new.filter(|&n| n >= 0).ok_or(Errno::EINVAL)?;
+        *off = new as u64;
+        Ok(new as u64)
+    }
+
+    fn stat(&self) -> Result<libc::stat, Errno> {
+        self.inode.stat()
+    }
+
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        self.inode.statfs()
+    }
+
+    fn mappable_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.current().mappable_fd()
+    }
+
+    fn positional_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.current().positional_fd()
+    }
+
+    fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
+        Ok(())
+    }
+
+    fn path(&self) -> &str {
+        "overlay"
     }
 }
 
@@ -424,7 +630,8 @@ impl Inode for OvDir {
             upper.setxattr(OPAQUE, b"y", 0)?;
         }
         dir.forget_child(name);
-        Ok(OvDir::wrap(dir.child_inode(name, None, Some(upper))))
+        let path = dir.child_lower_path(name);
+        Ok(OvDir::wrap(dir.child_inode(name, None, Some(upper), path)))
     }
 
     fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> Result<(), Errno> {
@@ -452,7 +659,11 @@ impl Inode for OvDir {
             _ => {}
         }
         let upper_dir = dir.copy_up()?;
-        if upper_dir.child(name).is_some() {
+        if let Some(u) = upper_dir.child(name) {
+            if want_dir {
+                // Empty as merged: only whiteouts are left in its upper part.
+                clear_whiteouts(&u)?;
+            }
             upper_dir.unlink(name, want_dir)?;
         }
         if dir.lower_child(name)?.is_some() {
@@ -472,9 +683,10 @@ impl Inode for OvDir {
         let (src, dst) = (&self.0, OvDir::unwrap(new_dir)?);
         let moving = src.find(old)?;
         let moving_st = moving.stat()?;
-        // As overlayfs without redirect_dir: a directory with a lower part is not renamed
-        // (mv copies it instead).
-        if is_dir(&moving_st) && moving.lower.is_some() {
+        // A directory with a lower part moves with a redirect to it (overlayfs's
+        // redirect_dir); exchanging two such is not supported.
+        let redirect = is_dir(&moving_st) && moving.lower.is_some();
+        if redirect && flags & libc::RENAME_EXCHANGE != 0 {
             return Err(Errno::EXDEV);
         }
         let target = dst.find(new).ok();
@@ -501,6 +713,9 @@ impl Inode for OvDir {
                     // Only in the lower layer: the rename hides it.
                 } else if is_dir(&t.stat()?) && t.lower.is_some() {
                     // A merged empty directory: remove its upper part first.
+                    if let Some(u) = du.child(new) {
+                        clear_whiteouts(&u)?;
+                    }
                     du.unlink(new, true)?;
                 }
             }
@@ -511,8 +726,15 @@ impl Inode for OvDir {
             if src.lower_child(old)?.is_some() {
                 OvInode::make_whiteout(&su, old)?;
             }
-            if is_dir(&moving_st) && dest_had_lower {
-                if let Some(u) = du.child(new) {
+            if let Some(u) = du.child(new).filter(|_| is_dir(&moving_st)) {
+                if redirect {
+                    let mut target = Vec::new();
+                    for c in &moving.state().lower_path {
+                        target.push(b'/');
+                        target.extend_from_slice(c);
+                    }
+                    u.setxattr(REDIRECT, &target, 0)?;
+                } else if dest_had_lower {
                     u.setxattr(OPAQUE, b"y", 0)?;
                 }
             }

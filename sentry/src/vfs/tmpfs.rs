@@ -48,6 +48,8 @@ pub struct TmpInode {
     ino: u64,
     meta: Mutex<Meta>,
     kind: Kind,
+    /// memfd seals (`F_SEAL_*`); files made by name start sealed against sealing.
+    seals: std::sync::atomic::AtomicU32,
 }
 
 /// A new tmpfs; its root directory has `mode` (permission bits) and the owner `creds`.
@@ -97,7 +99,17 @@ impl TmpInode {
                 xattrs: BTreeMap::new(),
             }),
             kind,
+            seals: std::sync::atomic::AtomicU32::new(libc::F_SEAL_SEAL as u32),
         })
+    }
+
+    /// Lets seals be added (memfd_create with MFD_ALLOW_SEALING).
+    pub fn allow_sealing(&self) {
+        self.seals.store(0, Ordering::Relaxed);
+    }
+
+    fn sealed(&self, seal: i32) -> bool {
+        self.seals.load(Ordering::Relaxed) & seal as u32 != 0
     }
 
     fn meta(&self) -> MutexGuard<'_, Meta> {
@@ -141,7 +153,8 @@ impl TmpInode {
                 st.st_size
             }
             Kind::Symlink(t) => t.len() as i64,
-            Kind::Dir(_) => 4096,
+            // Linux's tmpfs counts BOGO_DIRENT_SIZE (20) per entry, `.` and `..` included.
+            Kind::Dir(d) => 20 * (d.lock().map_or(0, |d| d.len()) as i64 + 2),
             _ => 0,
         }
     }
@@ -199,6 +212,11 @@ impl TmpInode {
         drop(entries);
         self.touch_dir();
         Ok(inode)
+    }
+
+    /// Sets the link count (the overlay's copy of a hard-linked lower file).
+    pub fn set_nlink(&self, n: u64) {
+        self.meta().nlink = n;
     }
 
     /// Puts an existing inode under `name` (the overlay's copy-up keeps inode identity).
@@ -576,6 +594,17 @@ impl TmpFile {
     }
 
     fn pwrite_at(&self, buf: &[u8], off: u64) -> Result<usize, Errno> {
+        if self
+            .inode
+            .sealed(libc::F_SEAL_WRITE | libc::F_SEAL_FUTURE_WRITE)
+        {
+            return Err(Errno::EPERM);
+        }
+        if self.inode.sealed(libc::F_SEAL_GROW)
+            && off.saturating_add(buf.len() as u64) > self.inode.size() as u64
+        {
+            return Err(Errno::EPERM);
+        }
         let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
         // SAFETY: buf is readable for its length.
         let n = host_len(unsafe { libc::pwrite(self.fd(), buf.as_ptr().cast(), buf.len(), off) })?;
@@ -670,13 +699,41 @@ impl FileOps for TmpFile {
     }
 
     fn truncate(&self, size: u64) -> Result<(), Errno> {
+        let now = self.inode.size() as u64;
+        if (size < now && self.inode.sealed(libc::F_SEAL_SHRINK))
+            || (size > now && self.inode.sealed(libc::F_SEAL_GROW))
+        {
+            return Err(Errno::EPERM);
+        }
         self.inode.setattr(&SetAttr {
             size: Some(size),
             ..SetAttr::default()
         })
     }
 
+    fn seals(&self, add: Option<u32>) -> Result<u32, Errno> {
+        let seals = &self.inode.seals;
+        if let Some(add) = add {
+            let known = (libc::F_SEAL_SEAL
+                | libc::F_SEAL_SHRINK
+                | libc::F_SEAL_GROW
+                | libc::F_SEAL_WRITE
+                | libc::F_SEAL_FUTURE_WRITE) as u32;
+            if add & !known != 0 {
+                return Err(Errno::EINVAL);
+            }
+            if seals.load(Ordering::Relaxed) & libc::F_SEAL_SEAL as u32 != 0 {
+                return Err(Errno::EPERM);
+            }
+            seals.fetch_or(add, Ordering::Relaxed);
+        }
+        Ok(seals.load(Ordering::Relaxed))
+    }
+
     fn allocate(&self, mode: i32, offset: u64, len: u64) -> Result<(), Errno> {
+        if self.inode.sealed(libc::F_SEAL_WRITE) || self.inode.sealed(libc::F_SEAL_GROW) {
+            return Err(Errno::EPERM);
+        }
         // SAFETY: plain fallocate of our memfd.
         if unsafe { libc::fallocate(self.fd(), mode, offset as i64, len as i64) } < 0 {
             return Err(Errno::last_host());
