@@ -7,6 +7,7 @@ pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
 pub mod host;
+pub mod lock;
 pub mod pipe;
 pub mod poll;
 
@@ -144,6 +145,15 @@ pub struct File {
     pub ops: Arc<dyn FileOps>,
     flags: AtomicU32,
     pub location: Option<Path>,
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // flock and OFD locks belong to the open file description and go with it.
+        if self.location.is_some() {
+            lock::release_owner(lock::Owner::File(self as *const File as *const u8 as usize));
+        }
+    }
 }
 
 /// The `O_*` flags that fcntl(F_SETFL) may change.

@@ -419,8 +419,10 @@ impl Task {
         };
         if last {
             // A zombie keeps no files and no memory: /proc's view of them goes (and with it
-            // the last references to the fd table, so pipes see their writers close).
+            // the last references to the fd table, so pipes see their writers close), and
+            // so do its record locks.
             self.process.lock().view = None;
+            crate::fs::lock::release_owner(crate::fs::lock::Owner::Process(self.process.pid));
         }
         // The address space's stub goes with its last user (a vfork child sharing its
         // parent's leaves it be); other threads' stub threads park as they go.

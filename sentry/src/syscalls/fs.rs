@@ -6,7 +6,7 @@ use super::path::{dir_of, read_path, AT_FDCWD};
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
 use crate::fs::pipe::Pipe;
-use crate::fs::File;
+use crate::fs::{lock, File};
 use crate::kernel::Task;
 
 /// x86_64's O_LARGEFILE, which the kernel sets on every open of a 64-bit process.
@@ -129,7 +129,14 @@ pub fn sys_openat2(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_close(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = task.fds().get(a.int(0))?;
     task.fds().close(a.int(0))?;
+    // Closing any fd of a file drops the process's record locks on it (fcntl(2)).
+    if file.location.is_some() {
+        if let Ok(key) = lock_key(&file) {
+            lock::release_file(key, lock::Owner::Process(task.process.pid));
+        }
+    }
     Ok(0)
 }
 
@@ -359,32 +366,86 @@ struct Flock {
 // SAFETY: integers only; the padding is explicit.
 unsafe impl crate::mm::Pod for Flock {}
 
-/// Record locks (F_GETLK, F_SETLK, F_SETLKW and the OFD forms). With one process in the
-/// sandbox no two lock owners exist, so no lock can conflict: F_GETLK always answers
-/// F_UNLCK and F_SETLK always succeeds, after Linux's argument checks.
-fn record_lock(task: &mut Task, file: &File, cmd: i32, addr: u64) -> SysResult {
-    let mut lock: Flock = task.mm.read_val(addr)?;
+/// The lock table's key for an open file: its (device, inode).
+pub(super) fn lock_key(file: &File) -> Result<lock::FileKey, Errno> {
+    let st = file.stat()?;
+    Ok((st.st_dev, st.st_ino))
+}
+
+/// Record locks (F_GETLK, F_SETLK, F_SETLKW and the OFD forms), kept between the sandbox's
+/// processes in [`lock`].
+fn record_lock(task: &mut Task, file: &Arc<File>, cmd: i32, addr: u64) -> SysResult {
+    let mut fl: Flock = task.mm.read_val(addr)?;
     let ofd = matches!(
         cmd,
         libc::F_OFD_GETLK | libc::F_OFD_SETLK | libc::F_OFD_SETLKW
     );
-    if !(0..=2).contains(&lock.l_whence) || (ofd && lock.l_pid != 0) {
+    if ofd && fl.l_pid != 0 {
         return Err(Errno::EINVAL);
     }
     let getlk = matches!(cmd, libc::F_GETLK | libc::F_OFD_GETLK);
-    match i32::from(lock.l_type) {
-        libc::F_UNLCK if getlk => Err(Errno::EINVAL),
-        libc::F_RDLCK if !getlk && !file.readable() => Err(Errno::EBADF),
-        libc::F_WRLCK if !getlk && !file.writable() => Err(Errno::EBADF),
-        libc::F_RDLCK | libc::F_WRLCK | libc::F_UNLCK => {
-            if getlk {
-                lock.l_type = libc::F_UNLCK as i16;
-                task.mm.write_val(addr, &lock)?;
-            }
-            Ok(0)
-        }
-        _ => Err(Errno::EINVAL),
+    let wait = matches!(cmd, libc::F_SETLKW | libc::F_OFD_SETLKW);
+    let kind = match i32::from(fl.l_type) {
+        libc::F_UNLCK if getlk => return Err(Errno::EINVAL),
+        libc::F_RDLCK if !getlk && !file.readable() => return Err(Errno::EBADF),
+        libc::F_WRLCK if !getlk && !file.writable() => return Err(Errno::EBADF),
+        libc::F_RDLCK => Some(lock::Kind::Read),
+        libc::F_WRLCK => Some(lock::Kind::Write),
+        libc::F_UNLCK => None,
+        _ => return Err(Errno::EINVAL),
+    };
+    // The range, as fcntl(2) computes it from whence, start and len.
+    let base: i64 = match i32::from(fl.l_whence) {
+        libc::SEEK_SET => 0,
+        libc::SEEK_CUR => file.ops.seek(0, libc::SEEK_CUR)? as i64,
+        libc::SEEK_END => file.stat()?.st_size,
+        _ => return Err(Errno::EINVAL),
+    };
+    let start = base.checked_add(fl.l_start).ok_or(Errno::EOVERFLOW)?;
+    let (start, end) = match fl.l_len {
+        0 => (start, u64::MAX),
+        len if len > 0 => (start, (start + len - 1) as u64),
+        len => (start + len, (start - 1) as u64),
+    };
+    if start < 0 {
+        return Err(Errno::EINVAL);
     }
+    let owner = if ofd {
+        lock::Owner::File(Arc::as_ptr(file) as *const u8 as usize)
+    } else {
+        lock::Owner::Process(task.process.pid)
+    };
+    let want = lock::Record {
+        owner,
+        kind: kind.unwrap_or(lock::Kind::Read),
+        start: start as u64,
+        end,
+        pid: if ofd { -1 } else { task.process.pid },
+    };
+    let key = lock_key(file)?;
+    if getlk {
+        match lock::conflicting(key, &want) {
+            None => fl.l_type = libc::F_UNLCK as i16,
+            Some(r) => {
+                fl.l_type = match r.kind {
+                    lock::Kind::Read => libc::F_RDLCK as i16,
+                    lock::Kind::Write => libc::F_WRLCK as i16,
+                };
+                fl.l_whence = libc::SEEK_SET as i16;
+                fl.l_start = r.start as i64;
+                fl.l_len = if r.end == u64::MAX {
+                    0
+                } else {
+                    (r.end - r.start + 1) as i64
+                };
+                fl.l_pid = r.pid;
+            }
+        }
+        task.mm.write_val(addr, &fl)?;
+        return Ok(0);
+    }
+    lock::set_record(key, want, kind.is_none(), wait)?;
+    Ok(0)
 }
 
 pub fn sys_ioctl(task: &mut Task, a: &SyscallArgs) -> SysResult {

@@ -428,17 +428,28 @@ pub fn sys_memfd_create(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(task.fds().install(file, cloexec, 0, limit)? as u64)
 }
 
-/// flock(2): advisory whole-file locks. Locks are not kept between processes yet, so every
-/// request is granted after Linux's argument checks.
+/// flock(2): advisory whole-file locks, owned by the open file description.
 pub fn sys_flock(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = task.fds().get(a.int(0))?;
     if file.flags() & libc::O_PATH as u32 != 0 {
         return Err(Errno::EBADF);
     }
-    match a.int(1) & !libc::LOCK_NB {
-        libc::LOCK_SH | libc::LOCK_EX | libc::LOCK_UN => Ok(0),
-        _ => Err(Errno::EINVAL),
+    let op = a.int(1);
+    // LOCK_MAND requests never worked; Linux ignores them with success.
+    const LOCK_MAND: i32 = 32;
+    if op & LOCK_MAND != 0 {
+        return Ok(0);
     }
+    let kind = match op & !libc::LOCK_NB {
+        libc::LOCK_SH => Some(crate::fs::lock::Kind::Read),
+        libc::LOCK_EX => Some(crate::fs::lock::Kind::Write),
+        libc::LOCK_UN => None,
+        _ => return Err(Errno::EINVAL),
+    };
+    let owner = crate::fs::lock::Owner::File(Arc::as_ptr(&file) as *const u8 as usize);
+    let key = super::fs::lock_key(&file)?;
+    crate::fs::lock::flock(key, owner, kind, op & libc::LOCK_NB == 0)?;
+    Ok(0)
 }
 
 pub fn sys_fadvise64(task: &mut Task, a: &SyscallArgs) -> SysResult {

@@ -106,7 +106,7 @@ table! {
     UTIME => namei::sys_utime, Full;
     FUTIMESAT => namei::sys_futimesat, Full;
     MEMFD_CREATE => namei::sys_memfd_create, Partial("no seals; MAP_SHARED maps are private copies");
-    FLOCK => namei::sys_flock, Partial("locks are not enforced between processes");
+    FLOCK => namei::sys_flock, Full;
     FADVISE64 => namei::sys_fadvise64, Full;
     MOUNT => namei::sys_mount, Partial("tmpfs and bind mounts only");
     UMOUNT2 => namei::sys_umount2, Full;
@@ -135,7 +135,7 @@ table! {
     CHDIR => fs::sys_chdir, Full;
     FCHDIR => fs::sys_fchdir, Full;
     UMASK => fs::sys_umask, Full;
-    FCNTL => fs::sys_fcntl, Partial("record locks never conflict (one process); no leases, pipe sizes or seals");
+    FCNTL => fs::sys_fcntl, Partial("no leases (F_SETLEASE) or F_NOTIFY");
     PIPE => fs::sys_pipe, Partial("no packet mode (O_DIRECT)");
     PIPE2 => fs::sys_pipe2, Partial("no packet mode (O_DIRECT)");
     DUP => fs::sys_dup, Full;
