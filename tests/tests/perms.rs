@@ -12,7 +12,10 @@ fn a_dropped_user_gets_linux_permission_answers() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let native = run_native(&[prog.as_os_str(), dir.path().as_os_str()], &RunOpts::default());
+    let native = run_native(
+        &[prog.as_os_str(), dir.path().as_os_str()],
+        &RunOpts::default(),
+    );
     // The native run leaves its tree behind (it cannot delete root's files as uid 1000):
     // the sandboxed one works in a directory of its own.
     let dir2 = TempDir::new("perms-sandboxed");
@@ -21,7 +24,10 @@ fn a_dropped_user_gets_linux_permission_answers() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let sandboxed = run_sandboxed(&[prog.as_os_str(), dir2.path().as_os_str()], &RunOpts::default());
+    let sandboxed = run_sandboxed(
+        &[prog.as_os_str(), dir2.path().as_os_str()],
+        &RunOpts::default(),
+    );
     sandboxed.assert_code(0);
     assert_eq!(
         native.stdout_str(),
@@ -30,6 +36,10 @@ fn a_dropped_user_gets_linux_permission_answers() {
         diff(&native.stdout_str(), &sandboxed.stdout_str())
     );
     if !native.stdout_str().starts_with("not root") {
-        assert!(sandboxed.stdout_str().contains("EACCES"), "{}", sandboxed.stdout_str());
+        assert!(
+            sandboxed.stdout_str().contains("EACCES"),
+            "{}",
+            sandboxed.stdout_str()
+        );
     }
 }

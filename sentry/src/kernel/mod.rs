@@ -365,6 +365,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
     };
     let lookup = crate::vfs::Lookup {
         vfs: &kernel.vfs,
+        resolve: 0,
         root: fs.root.clone(),
         cwd: fs.cwd.clone(),
         creds: kernel.initial_cred().fs(),

@@ -161,6 +161,7 @@ impl Task {
         };
         crate::vfs::Lookup {
             vfs: &self.kernel.vfs,
+            resolve: 0,
             root,
             cwd,
             creds: self.creds(),

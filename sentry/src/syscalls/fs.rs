@@ -39,6 +39,19 @@ pub(super) fn nofile_limit(task: &Task) -> u64 {
 }
 
 fn do_open(task: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -> SysResult {
+    open_with(task, dirfd, path_addr, flags, mode, 0)
+}
+
+/// open with openat2's `RESOLVE_*` restrictions: BENEATH and IN_ROOT make the start
+/// directory the root of the resolution (escapes are EXDEV, or clamped, respectively).
+fn open_with(
+    task: &mut Task,
+    dirfd: i32,
+    path_addr: u64,
+    flags: u32,
+    mode: u32,
+    resolve: u64,
+) -> SysResult {
     let path = read_path(task, path_addr, false)?;
     let flags = flags & VALID_OPEN_FLAGS;
     // O_TMPFILE and O_CREAT need a mode; others ignore it.
@@ -58,8 +71,26 @@ fn do_open(task: &mut Task, dirfd: i32, path_addr: u64, flags: u32, mode: u32) -
     } else {
         0
     };
-    let start = dir_of(task, dirfd, &path)?;
-    let (ops, location) = task.lookup().open(start.as_ref(), &path, flags, mode)?;
+    let mut lookup = task.lookup();
+    let start = if resolve & 0x18 != 0 {
+        // The start directory (even for an absolute path) bounds the walk.
+        let dir = if dirfd == AT_FDCWD {
+            lookup.cwd.clone()
+        } else {
+            task.fds()
+                .get(dirfd)?
+                .location
+                .clone()
+                .ok_or(Errno::ENOTDIR)?
+        };
+        lookup.root = dir.clone();
+        Some(dir)
+    } else {
+        dir_of(task, dirfd, &path)?
+    };
+    lookup.resolve = resolve;
+    let (ops, location) = lookup.open(start.as_ref(), &path, flags, mode)?;
+    drop(lookup);
     let mut status = (flags & !OPEN_ONLY_FLAGS) | O_LARGEFILE;
     if flags & libc::O_PATH as u32 != 0 {
         status &= (libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW) as u32;
@@ -122,10 +153,22 @@ pub fn sys_openat2(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if how.mode & !0o7777 != 0 || (!creating && how.mode != 0) {
         return Err(Errno::EINVAL);
     }
-    if how.resolve != 0 {
-        crate::errno!(EINVAL, "openat2 RESOLVE_* flags are not supported yet");
+    if how.resolve & !crate::vfs::RESOLVE_ALL != 0 {
+        return Err(Errno::EINVAL);
     }
-    do_open(task, a.int(0), a.u64(1), flags, how.mode as u32)
+    const RESOLVE_BENEATH: u64 = 0x08;
+    const RESOLVE_IN_ROOT: u64 = 0x10;
+    if how.resolve & RESOLVE_BENEATH != 0 && how.resolve & RESOLVE_IN_ROOT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    open_with(
+        task,
+        a.int(0),
+        a.u64(1),
+        flags,
+        how.mode as u32,
+        how.resolve,
+    )
 }
 
 pub fn sys_close(task: &mut Task, a: &SyscallArgs) -> SysResult {

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, Weak};
 use crate::errno::Errno;
 use crate::fs::{FileOps, Statfs};
 
-pub use resolve::Lookup;
+pub use resolve::{Lookup, RESOLVE_ALL};
 
 /// `struct stat` as the x86_64 kernel fills it.
 pub type Stat = libc::stat;

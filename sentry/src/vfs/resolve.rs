@@ -11,10 +11,19 @@ use crate::errno::Errno;
 /// One resolution's context: the caller's root, working directory and ids.
 pub struct Lookup<'a> {
     pub vfs: &'a Vfs,
+    /// openat2's `RESOLVE_*` restrictions (0 for every other call).
+    pub resolve: u64,
     pub root: Path,
     pub cwd: Path,
     pub creds: Creds,
 }
+
+const RESOLVE_NO_XDEV: u64 = 0x01;
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+const RESOLVE_BENEATH: u64 = 0x08;
+/// Every flag openat2 knows (RESOLVE_IN_ROOT and RESOLVE_CACHED included).
+pub const RESOLVE_ALL: u64 = 0x3f;
 
 /// A path split into its directory part and last component.
 struct Split<'p> {
@@ -105,6 +114,9 @@ impl Lookup<'_> {
     /// Walks the directory components of `s`, following every symlink among them; the result
     /// is a directory the caller may search.
     fn walk_dirs(&self, start: &Path, s: &Split<'_>, budget: &mut u32) -> Result<Path, Errno> {
+        if s.absolute && self.resolve & RESOLVE_BENEATH != 0 {
+            return Err(Errno::EXDEV);
+        }
         let mut cur = if s.absolute {
             self.root.clone()
         } else {
@@ -134,11 +146,14 @@ impl Lookup<'_> {
 
     /// Follows the symlink `link` found in `dir`.
     fn follow_link(&self, dir: &Path, link: &Path, budget: &mut u32) -> Result<Path, Errno> {
-        if *budget == 0 {
+        if *budget == 0 || self.resolve & RESOLVE_NO_SYMLINKS != 0 {
             return Err(Errno::ELOOP);
         }
         *budget -= 1;
         if let Some(target) = link.inode().magic_link() {
+            if self.resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH) != 0 {
+                return Err(Errno::ELOOP);
+            }
             return target;
         }
         let target = link.inode().readlink()?;
@@ -149,17 +164,30 @@ impl Lookup<'_> {
     pub fn step(&self, cur: &Path, name: &[u8]) -> Result<Path, Errno> {
         match name {
             b"." => Ok(cur.clone()),
-            b".." => Ok(self.parent_of(cur)),
+            b".." => {
+                if cur.same(&self.root) && self.resolve & RESOLVE_BENEATH != 0 {
+                    return Err(Errno::EXDEV);
+                }
+                let up = self.parent_of(cur);
+                if self.resolve & RESOLVE_NO_XDEV != 0 && !Arc::ptr_eq(&up.mnt, &cur.mnt) {
+                    return Err(Errno::EXDEV);
+                }
+                Ok(up)
+            }
             _ => {
                 if name.len() > NAME_MAX {
                     return Err(Errno::ENAMETOOLONG);
                 }
                 let dentry = cur.dentry.child(name)?;
                 self.vfs.touch(&dentry);
-                Ok(self.enter_mounts(Path {
+                let next = self.enter_mounts(Path {
                     mnt: cur.mnt.clone(),
                     dentry,
-                }))
+                });
+                if self.resolve & RESOLVE_NO_XDEV != 0 && !Arc::ptr_eq(&next.mnt, &cur.mnt) {
+                    return Err(Errno::EXDEV);
+                }
+                Ok(next)
             }
         }
     }

@@ -93,6 +93,7 @@ pub fn mount_kernel_fs(vfs: &Vfs, kernel: Weak<Kernel>) -> Result<(), Errno> {
 fn root_lookup(vfs: &Vfs) -> Lookup<'_> {
     Lookup {
         vfs,
+        resolve: 0,
         root: vfs.root(),
         cwd: vfs.root(),
         creds: Creds::root(),
