@@ -46,6 +46,9 @@ pub struct OvInode {
     state: Mutex<State>,
     /// The children handed out, so that one name has one inode while it is in use.
     children: Mutex<HashMap<Vec<u8>, Weak<OvInode>>>,
+    /// A merged directory's link count, computed once (it reads both layers) and forgotten
+    /// when its entries change.
+    nlink: Mutex<Option<u64>>,
 }
 
 /// An overlay of `upper` (an empty tmpfs root) over `lower`.
@@ -64,6 +67,7 @@ pub fn new_overlay(lower: Arc<dyn Inode>, upper: Arc<TmpInode>) -> Arc<dyn Inode
             lower_path: Vec::new(),
         }),
         children: Mutex::new(HashMap::new()),
+        nlink: Mutex::new(None),
     }))
 }
 
@@ -145,6 +149,7 @@ impl OvInode {
                 lower_path,
             }),
             children: Mutex::new(HashMap::new()),
+            nlink: Mutex::new(None),
         });
         if children.len() > 64 {
             children.retain(|_, w| w.strong_count() > 0);
@@ -154,6 +159,8 @@ impl OvInode {
     }
 
     fn forget_child(&self, name: &[u8]) -> Option<Arc<OvInode>> {
+        // Every change of this directory's entries goes through here.
+        *self.nlink.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.children
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -391,9 +398,15 @@ impl OvInode {
         }
         if is_dir(&st) && self.upper().is_some() && self.lower.is_some() {
             // A merged directory links its merged subdirectories.
-            let dt_dir = (libc::S_IFDIR >> 12) as u8;
-            let subdirs = self.merged()?.values().filter(|e| e.kind == dt_dir).count();
-            st.st_nlink = 2 + subdirs as u64;
+            let mut cached = self.nlink.lock().unwrap_or_else(|e| e.into_inner());
+            st.st_nlink = match *cached {
+                Some(n) => n,
+                None => {
+                    let dt_dir = (libc::S_IFDIR >> 12) as u8;
+                    let subdirs = self.merged()?.values().filter(|e| e.kind == dt_dir).count();
+                    *cached.insert(2 + subdirs as u64)
+                }
+            };
         }
         st.st_dev = self.fs.dev;
         Ok(st)
