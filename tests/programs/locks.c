@@ -41,17 +41,24 @@ int main(int argc, char **argv) {
 
     /* POSIX record locks: the parent holds [0,5) for writing. */
     res("parent setlk write [0,5)", setlk(fd, F_SETLK, F_WRLCK, 0, 5));
+    /* The child says when it is about to block, so the output order does not depend on
+     * scheduling. */
+    int sync[2];
+    pipe(sync);
+    char b1;
     pid_t c = fork();
     if (c == 0) {
         int f2 = open(path, O_RDWR);
         res("child setlk read [2,4)", setlk(f2, F_SETLK, F_RDLCK, 2, 2));
         res("child setlk write [5,10)", setlk(f2, F_SETLK, F_WRLCK, 5, 5));
         getlk(f2, F_GETLK, F_WRLCK, 0, 10, parent);
+        write(sync[1], "x", 1);
         /* Blocks until the parent unlocks. */
         res("child setlkw write [0,5)", setlk(f2, F_SETLKW, F_WRLCK, 0, 5));
         _exit(0);
     }
-    usleep(200000);
+    read(sync[0], &b1, 1);
+    usleep(100000);
     res("parent unlock [0,5)", setlk(fd, F_SETLK, F_UNLCK, 0, 5));
     int st;
     waitpid(c, &st, 0);
@@ -80,10 +87,12 @@ int main(int argc, char **argv) {
     if (c == 0) {
         int f3 = open(path, O_RDONLY);
         res("child flock exclusive nb", flock(f3, LOCK_EX | LOCK_NB));
+        write(sync[1], "x", 1);
         res("child flock exclusive (waits)", flock(f3, LOCK_EX));
         _exit(0);
     }
-    usleep(200000);
+    read(sync[0], &b1, 1);
+    usleep(100000);
     res("parent flock unlock", flock(b, LOCK_UN));
     waitpid(c, &st, 0);
     res("bad flock op", flock(b, 12345));

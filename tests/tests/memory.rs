@@ -34,3 +34,13 @@ fn memory_static_pie_glibc() {
 fn memory_static_musl() {
     mem(Cc::Musl, &["-static"]);
 }
+
+/// A forked child's stores to MAP_SHARED anonymous memory reach the parent; to private
+/// memory they do not.
+#[test]
+fn shared_anonymous_memory_is_shared_across_fork() {
+    let prog = compile("shared_anon", &[]);
+    let pair = assert_same(&[&prog]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(pair.sandboxed.stdout_str(), "shared 42 private 1\n");
+}

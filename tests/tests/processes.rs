@@ -452,3 +452,25 @@ fn make_j2_builds_a_small_project() {
     assert_eq!(out.stdout_str(), "10\n");
     assert!(!dir.path().join("prog").exists() && !dir.path().join("f1.o").exists());
 }
+
+/// multiprocessing: a Pool over pipes with a semaphore in /dev/shm (a MAP_SHARED tmpfs
+/// file), and a shared Value.
+#[test]
+fn python_multiprocessing_pool_and_value() {
+    let py = require_tool("/usr/bin/python3");
+    let script = "import multiprocessing as mp\n\
+        def sq(x): return x * x\n\
+        def add(v):\n    with v.get_lock(): v.value += 5\n\
+        if __name__ == '__main__':\n\
+        \x20   with mp.Pool(2) as p: print(p.map(sq, range(10)))\n\
+        \x20   v = mp.Value('i', 1)\n\
+        \x20   ps = [mp.Process(target=add, args=(v,)) for _ in range(3)]\n\
+        \x20   [p.start() for p in ps]; [p.join() for p in ps]\n\
+        \x20   print(v.value)\n";
+    let pair = assert_same(&[py, "-c", script]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n16\n"
+    );
+}

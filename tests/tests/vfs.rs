@@ -77,10 +77,8 @@ fsops_tests! {
     fsops_mount_tmpfs_and_bind => "mount",
 }
 
-/// MAP_SHARED mappings of files are private copies in the sandbox so far: the sentry's
-/// tmpfs keeps file data in memfds of its own, which the stub cannot map.
+/// A MAP_SHARED mapping of a memfd shows the file itself.
 #[test]
-#[ignore = "MAP_SHARED file mappings are private copies until tmpfs data lives in the memory file"]
 fn fsops_memfd_shared_map() {
     fsops("memfd_shared_map");
 }

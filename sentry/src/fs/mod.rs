@@ -80,6 +80,16 @@ pub trait FileOps: Send + Sync {
     fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
         Err(Errno::EINVAL)
     }
+    /// For MAP_SHARED: the file's bytes as a region of the memory file at least `end` long,
+    /// which every shared mapping shows; `None` if the file cannot be shared that way (its
+    /// shared mappings are then private copies).
+    fn share(
+        &self,
+        _mem: &Arc<platform::MemoryFile>,
+        _end: u64,
+    ) -> Option<Result<Arc<crate::mm::SharedRegion>, Errno>> {
+        None
+    }
     /// For a regular file whose bytes a host fd holds at the file's own offsets: that fd, so
     /// reads can go from it straight into app memory (pread at the file position).
     fn positional_fd(&self) -> Option<BorrowedFd<'_>> {

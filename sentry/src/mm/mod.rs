@@ -49,6 +49,94 @@ pub struct Vma {
     pub prot: Prot,
     pub mem_offset: u64,
     pub kind: VmaKind,
+    /// For MAP_SHARED memory: the memory-file region the mapping shows, shared with every
+    /// other mapping of it (a forked child's too) and freed when the last goes. Private
+    /// VMAs own their pages instead.
+    pub shared: Option<Arc<SharedRegion>>,
+}
+
+/// What a MAP_SHARED file mapping shows: `region` (the file's bytes) from `offset`.
+pub struct SharedFileRange {
+    pub region: Arc<SharedRegion>,
+    pub offset: u64,
+    /// The file's name, for /proc/PID/maps.
+    pub path: Arc<str>,
+}
+
+/// Memory-file pages that several mappings show (MAP_SHARED): freed with the last of them.
+pub struct SharedRegion {
+    mem: Arc<MemoryFile>,
+    offset: u64,
+    len: u64,
+}
+
+impl SharedRegion {
+    /// `len` bytes of fresh zeroed shared memory.
+    pub fn new(mem: &Arc<MemoryFile>, len: u64) -> Result<Arc<SharedRegion>, Errno> {
+        let offset = mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+        Ok(Arc::new(SharedRegion {
+            mem: mem.clone(),
+            offset,
+            len,
+        }))
+    }
+}
+
+impl SharedRegion {
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn memory(&self) -> Arc<MemoryFile> {
+        self.mem.clone()
+    }
+
+    /// Reads `buf.len()` bytes at `at` (within the region).
+    pub fn read(&self, at: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        if at.saturating_add(buf.len() as u64) > self.len {
+            return Err(Errno::EFAULT);
+        }
+        self.mem
+            .read(self.offset + at, buf)
+            .map_err(|_| Errno::EFAULT)
+    }
+
+    /// Writes `buf` at `at` (within the region).
+    pub fn write(&self, at: u64, buf: &[u8]) -> Result<(), Errno> {
+        if at.saturating_add(buf.len() as u64) > self.len {
+            return Err(Errno::EFAULT);
+        }
+        self.mem
+            .write(self.offset + at, buf)
+            .map_err(|_| Errno::EFAULT)
+    }
+
+    /// Zeroes `[at, at + len)` of the region.
+    pub fn zero(&self, at: u64, len: u64) -> Result<(), Errno> {
+        self.mem
+            .zero(self.offset + at, len)
+            .map_err(|_| Errno::EFAULT)
+    }
+}
+
+impl std::fmt::Debug for SharedRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedRegion({:#x}+{:#x})", self.offset, self.len)
+    }
+}
+
+impl Drop for SharedRegion {
+    fn drop(&mut self) {
+        self.mem.free(self.offset, self.len);
+    }
 }
 
 impl Vma {
@@ -73,6 +161,7 @@ impl Vma {
             prot: self.prot,
             mem_offset: self.mem_offset + (start - self.start),
             kind,
+            shared: self.shared.clone(),
         }
     }
 }
@@ -195,6 +284,11 @@ impl MemoryManager {
             c.brk_start = parent.brk_start;
             c.brk = parent.brk;
             for vma in parent.vmas.values() {
+                if vma.shared.is_some() {
+                    // MAP_SHARED: the child maps the very same pages.
+                    c.insert(child, vma.clone())?;
+                    continue;
+                }
                 let offset = self.mem.allocate(vma.len()).map_err(|_| Errno::ENOMEM)?;
                 if self
                     .mem
@@ -319,16 +413,87 @@ impl Vmas {
                 prot,
                 mem_offset: offset,
                 kind,
+                shared: None,
             },
         )?;
         Ok(addr)
+    }
+
+    /// Maps `len` bytes of fresh zeroed MAP_SHARED memory: a forked child shares the pages.
+    pub fn map_shared_anon(
+        &mut self,
+        ctx: &mut dyn Context,
+        len: u64,
+        prot: Prot,
+        placement: Placement,
+    ) -> Result<u64, Errno> {
+        let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
+        let addr = self.place(len, placement)?;
+        let region = SharedRegion::new(&self.mem, len)?;
+        self.unmap_range(ctx, addr, addr + len)?;
+        self.insert(
+            ctx,
+            Vma {
+                start: addr,
+                end: addr + len,
+                prot,
+                mem_offset: region.offset,
+                kind: VmaKind::Anon,
+                shared: Some(region),
+            },
+        )?;
+        Ok(addr)
+    }
+
+    /// Maps `[file_offset, file_offset + len)` of a shared region (a MAP_SHARED file).
+    pub fn map_shared_region(
+        &mut self,
+        ctx: &mut dyn Context,
+        file: SharedFileRange,
+        len: u64,
+        prot: Prot,
+        placement: Placement,
+    ) -> Result<u64, Errno> {
+        let SharedFileRange {
+            region,
+            offset: file_offset,
+            path,
+        } = file;
+        let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
+        if file_offset.saturating_add(len) > region.len() {
+            return Err(Errno::ENOMEM);
+        }
+        let addr = self.place(len, placement)?;
+        self.unmap_range(ctx, addr, addr + len)?;
+        self.insert(
+            ctx,
+            Vma {
+                start: addr,
+                end: addr + len,
+                prot,
+                mem_offset: region.offset + file_offset,
+                kind: VmaKind::File {
+                    path,
+                    offset: file_offset,
+                },
+                shared: Some(region),
+            },
+        )?;
+        Ok(addr)
+    }
+
+    /// Frees a VMA's pages unless they are shared (the region frees them with its last user).
+    fn free_vma(&self, vma: &Vma) {
+        if vma.shared.is_none() {
+            self.mem.free(vma.mem_offset, vma.len());
+        }
     }
 
     /// Inserts `vma` (whose range must be free) and maps it in the stub.
     fn insert(&mut self, ctx: &mut dyn Context, vma: Vma) -> Result<(), Errno> {
         let r = ctx.map(vma.start, vma.len(), vma.prot, vma.mem_offset);
         if let Err(e) = r {
-            self.mem.free(vma.mem_offset, vma.len());
+            self.free_vma(&vma);
             return Err(host_failure(e));
         }
         self.vmas.insert(vma.start, vma);
@@ -486,7 +651,7 @@ impl Vmas {
             return Ok(());
         }
         for vma in gone {
-            self.mem.free(vma.mem_offset, vma.len());
+            self.free_vma(&vma);
         }
         ctx.unmap(start, end - start).map_err(host_failure)
     }
@@ -594,6 +759,8 @@ impl Vmas {
             extra.start = at;
             extra.end = at + len;
             extra.mem_offset = mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+            // The new pages are the mapping's own, even when it was shared.
+            extra.shared = None;
             if let VmaKind::File { offset, .. } = &mut extra.kind {
                 *offset += last.end - last.start;
             }
@@ -648,7 +815,7 @@ impl Vmas {
     /// Frees every VMA's memory (the stub is going away).
     pub fn release_all(&mut self) {
         for (_, vma) in std::mem::take(&mut self.vmas) {
-            self.mem.free(vma.mem_offset, vma.len());
+            self.free_vma(&vma);
         }
     }
 }

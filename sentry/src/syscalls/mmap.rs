@@ -79,6 +79,12 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
         Placement::Hint(addr)
     };
     if flags & libc::MAP_ANONYMOUS as u64 != 0 {
+        if flags & MAP_TYPE != MAP_PRIVATE {
+            return task
+                .mm
+                .lock()
+                .map_shared_anon(&mut *task.ctx, len, prot, placement);
+        }
         return task
             .mm
             .lock()
@@ -93,13 +99,45 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if shared && prot.contains(Prot::WRITE) && !file.writable() {
         return Err(Errno::EACCES);
     }
-    let host_fd = file.ops.mappable_fd().ok_or(Errno::ENODEV)?;
     if offset.checked_add(len).is_none_or(|e| e > i64::MAX as u64) {
         return Err(Errno::EOVERFLOW);
     }
-    let kind = VmaKind::File {
-        path: Arc::from(file.ops.path()),
-        offset,
+    let name: Arc<str> = match &file.location {
+        Some(p) => Arc::from(task.kernel.vfs.path_string(p, &task.fs().root)),
+        None => Arc::from(file.ops.path()),
+    };
+    if shared {
+        let end = offset + page_up(len).ok_or(Errno::ENOMEM)?;
+        if let Some(region) = file.ops.share(&task.kernel.mem, end) {
+            let region = region?;
+            let range = crate::mm::SharedFileRange {
+                region,
+                offset,
+                path: name,
+            };
+            return task
+                .mm
+                .lock()
+                .map_shared_region(&mut *task.ctx, range, len, prot, placement);
+        }
+    }
+    let kind = VmaKind::File { path: name, offset };
+    let Some(host_fd) = file.ops.mappable_fd() else {
+        // A private copy of a file without a host fd (a shared tmpfs file): read it in.
+        let at = task
+            .mm
+            .lock()
+            .map_anon(&mut *task.ctx, len, prot, placement, kind)?;
+        let mut buf = vec![0u8; len as usize];
+        let mut done = 0;
+        while done < buf.len() {
+            match file.ops.pread(&mut buf[done..], offset + done as u64)? {
+                0 => break,
+                n => done += n,
+            }
+        }
+        task.mm.lock().fill(at, &buf[..done])?;
+        return Ok(at);
     };
     let at = task
         .mm

@@ -14,6 +14,8 @@ use super::{
 use crate::errno::Errno;
 use crate::fs::pipe::Pipe;
 use crate::fs::{FileOps, Statfs};
+use crate::mm::SharedRegion;
+use platform::MemoryFile;
 
 const TMPFS_MAGIC: i64 = 0x0102_1994;
 
@@ -50,6 +52,9 @@ pub struct TmpInode {
     kind: Kind,
     /// memfd seals (`F_SEAL_*`); files made by name start sealed against sealing.
     seals: std::sync::atomic::AtomicU32,
+    /// Once the file is mapped MAP_SHARED, its bytes live here, in the memory file, so that
+    /// every mapping and every read or write sees the same pages (the memfd keeps the size).
+    region: Mutex<Option<Arc<SharedRegion>>>,
 }
 
 /// A new tmpfs; its root directory has `mode` (permission bits) and the owner `creds`.
@@ -100,7 +105,41 @@ impl TmpInode {
             }),
             kind,
             seals: std::sync::atomic::AtomicU32::new(libc::F_SEAL_SEAL as u32),
+            region: Mutex::new(None),
         })
+    }
+
+    fn region(&self) -> Option<Arc<SharedRegion>> {
+        self.region
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The file's bytes as a shared region of the memory file at least `end` bytes long,
+    /// moving them there on the first MAP_SHARED mapping. A region outgrown later is copied
+    /// to a bigger one (mappings made before keep the old pages: a known gap).
+    pub fn share(&self, mem: &Arc<MemoryFile>, end: u64) -> Result<Arc<SharedRegion>, Errno> {
+        let mut slot = self.region.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = slot.as_ref().filter(|r| r.len() >= end) {
+            return Ok(r.clone());
+        }
+        let size = self.size().max(0) as u64;
+        let want = end.max(size).max(1 << 20);
+        let cap = crate::mm::page_up(want).ok_or(Errno::EFBIG)?;
+        let region = SharedRegion::new(mem, cap)?;
+        match slot.as_ref() {
+            Some(old) => mem
+                .copy(old.offset(), region.offset(), old.len().min(cap))
+                .map_err(|_| Errno::ENOMEM)?,
+            None => {
+                let fd = self.data_fd().ok_or(Errno::ENODEV)?;
+                mem.read_from_fd(fd, 0, region.offset(), size)
+                    .map_err(|e| Errno::from_io(&e))?;
+            }
+        }
+        *slot = Some(region.clone());
+        Ok(region)
     }
 
     /// Lets seals be added (memfd_create with MFD_ALLOW_SEALING).
@@ -418,6 +457,12 @@ impl Inode for TmpInode {
         if attr.size.is_some() && self.is_dir() {
             return Err(Errno::EISDIR);
         }
+        if let (Some(size), Some(r)) = (attr.size, self.region()) {
+            // Bytes cut off read as zeros if the file grows again.
+            if size < r.len() {
+                r.zero(size, r.len() - size)?;
+            }
+        }
         apply_attr(&mut self.meta(), attr, self.data_fd())
     }
 
@@ -588,6 +633,12 @@ impl TmpFile {
     }
 
     fn pread_at(&self, buf: &mut [u8], off: u64) -> Result<usize, Errno> {
+        if let Some(r) = self.inode.region() {
+            let size = self.inode.size().max(0) as u64;
+            let n = (buf.len() as u64).min(size.saturating_sub(off)) as usize;
+            r.read(off, &mut buf[..n])?;
+            return Ok(n);
+        }
         let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
         // SAFETY: buf is writable for its length.
         host_len(unsafe { libc::pread(self.fd(), buf.as_mut_ptr().cast(), buf.len(), off) })
@@ -605,9 +656,27 @@ impl TmpFile {
         {
             return Err(Errno::EPERM);
         }
-        let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
-        // SAFETY: buf is readable for its length.
-        let n = host_len(unsafe { libc::pwrite(self.fd(), buf.as_ptr().cast(), buf.len(), off) })?;
+        let n = if let Some(r) = self.inode.region() {
+            let end = off.checked_add(buf.len() as u64).ok_or(Errno::EFBIG)?;
+            let r = if end > r.len() {
+                self.inode.share(&r.memory(), end)?
+            } else {
+                r
+            };
+            r.write(off, buf)?;
+            if end as i64 > self.inode.size() {
+                // The memfd keeps the size.
+                // SAFETY: plain ftruncate of our own memfd.
+                if unsafe { libc::ftruncate(self.fd(), end as i64) } < 0 {
+                    return Err(Errno::last_host());
+                }
+            }
+            buf.len()
+        } else {
+            let off = i64::try_from(off).map_err(|_| Errno::EINVAL)?;
+            // SAFETY: buf is readable for its length.
+            host_len(unsafe { libc::pwrite(self.fd(), buf.as_ptr().cast(), buf.len(), off) })?
+        };
         let t = now();
         let mut m = self.inode.meta();
         m.mtime = t;
@@ -682,11 +751,21 @@ impl FileOps for TmpFile {
     }
 
     fn mappable_fd(&self) -> Option<BorrowedFd<'_>> {
+        if self.inode.region().is_some() {
+            return None;
+        }
         self.inode.data_fd()
     }
 
     fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
+        if self.inode.region().is_some() {
+            return None;
+        }
         self.inode.data_fd()
+    }
+
+    fn share(&self, mem: &Arc<MemoryFile>, end: u64) -> Option<Result<Arc<SharedRegion>, Errno>> {
+        Some(self.inode.share(mem, end))
     }
 
     fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
