@@ -145,6 +145,12 @@ impl Kicker {
             ptrace::kick(self.pid, self.tid);
         }
     }
+
+    /// The host ids (process, thread) of the stub thread, for reading its CPU clock; never
+    /// shown to the app. Zero before the thread is registered.
+    pub fn host_ids(&self) -> (i32, i32) {
+        (self.pid, self.tid)
+    }
 }
 
 /// A stub thread made for another sentry thread to adopt. It runs only the stub's own code

@@ -10,6 +10,7 @@ pub mod host;
 pub mod lock;
 pub mod pipe;
 pub mod poll;
+pub mod timerfd;
 
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -119,6 +120,10 @@ pub trait FileOps: Send + Sync {
     /// F_GETPIPE_SZ (`None`) and F_SETPIPE_SZ: a pipe's capacity; EBADF for other files.
     fn pipe_size(&self, _set: Option<usize>) -> Result<usize, Errno> {
         Err(Errno::EBADF)
+    }
+    /// The timerfd, if this file is one.
+    fn as_timerfd(&self) -> Option<&timerfd::TimerFd> {
+        None
     }
     /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).
     fn set_status_flags(&self, _flags: u32) {}

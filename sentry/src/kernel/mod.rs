@@ -7,6 +7,7 @@ pub mod process;
 pub(crate) mod sigframe;
 pub mod signal;
 pub mod task;
+pub mod timer;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -93,6 +94,8 @@ pub struct Kernel {
     pub pids: Mutex<PidTable>,
     /// Futex waiters.
     pub futexes: futex::FutexTable,
+    /// The timer thread's deadlines (itimers, POSIX timers, timerfds).
+    pub timers: timer::TimerQueue,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
 }
@@ -209,12 +212,13 @@ impl Kernel {
     }
 
     /// Sends a process-directed signal (kill): pending for whichever thread does not block it.
-    pub fn send_process(&self, target: &Process, info: SigInfo) {
+    /// True if it became pending (not ignored, not pending already, the process not ending).
+    pub fn send_process(&self, target: &Process, info: SigInfo) -> bool {
         let sig = info.signo;
         let threads: Vec<Arc<signal::ThreadSignals>> = {
             let mut p = target.lock();
             if p.exit.is_some() || p.group_exit.is_some() {
-                return;
+                return false;
             }
             if sig == libc::SIGKILL {
                 // Every thread stops: those in app code trap on the kick, those blocked in
@@ -227,12 +231,11 @@ impl Kernel {
                 }
                 let _guard = target.lock();
                 target.event.notify_all();
-                return;
+                return true;
             }
-            if Self::ignored(&p, sig) {
-                return;
+            if Self::ignored(&p, sig) || !p.pending.add(info) {
+                return false;
             }
-            p.pending.add(info);
             p.thread_signals.values().cloned().collect()
         };
         for t in threads {
@@ -240,27 +243,32 @@ impl Kernel {
         }
         let _guard = target.lock();
         target.event.notify_all();
+        true
     }
 
     /// Sends a thread-directed signal (tgkill, a fault, SIGPIPE) to thread `to` of `target`.
-    pub fn send_thread(&self, target: &Process, to: &signal::ThreadSignals, info: SigInfo) {
+    /// True if it became pending.
+    pub fn send_thread(&self, target: &Process, to: &signal::ThreadSignals, info: SigInfo) -> bool {
         {
             let p = target.lock();
             if p.exit.is_some() || p.group_exit.is_some() {
-                return;
+                return false;
             }
             if info.signo == libc::SIGKILL {
                 drop(p);
                 return self.send_process(target, info);
             }
             if Self::ignored(&p, info.signo) {
-                return;
+                return false;
             }
         }
-        to.pending().add(info);
+        if !to.pending().add(info) {
+            return false;
+        }
         to.notify();
         let _guard = target.lock();
         target.event.notify_all();
+        true
     }
 
     /// Kills every process (the sandbox is ending).
@@ -346,6 +354,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         caps: host_caps(),
         pids: Mutex::new(PidTable::default()),
         futexes: futex::FutexTable::default(),
+        timers: timer::TimerQueue::default(),
         unimplemented: Mutex::new(HashSet::new()),
     });
     if let Some(cpu) = config.pin_cpu {

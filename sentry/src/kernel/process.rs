@@ -125,6 +125,9 @@ pub struct Process {
     /// Notified when a child of this process changes state, a signal arrives, or a vfork
     /// child lets go.
     pub event: Condvar,
+    /// Its itimers and POSIX timers (a lock of their own: the timer thread takes it, never
+    /// with the state's).
+    timers: Mutex<super::timer::ProcessTimers>,
 }
 
 impl Process {
@@ -150,7 +153,48 @@ impl Process {
                 cred: None,
             }),
             event: Condvar::new(),
+            timers: Mutex::new(super::timer::ProcessTimers::default()),
         })
+    }
+
+    pub fn timers(&self) -> MutexGuard<'_, super::timer::ProcessTimers> {
+        self.timers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Discards the pending signal of POSIX timer `id` (re-armed or deleted: since Linux
+    /// 6.13 such a signal is dropped rather than delivered). Called by `Timer::set`.
+    pub fn forget_timer_signal(&self, id: i32) {
+        let is_timer = |i: &super::SigInfo| i.code == super::signal::SI_TIMER && i.timer_id == id;
+        let threads: Vec<_> = {
+            let mut s = self.lock();
+            s.pending.remove_where(is_timer);
+            s.thread_signals.values().cloned().collect()
+        };
+        for t in threads {
+            t.pending().remove_where(is_timer);
+        }
+    }
+
+    /// Fills in the overrun count of a POSIX timer's signal being delivered (or taken by
+    /// sigwaitinfo), and lets the timer queue its next one.
+    pub fn timer_signal_taken(&self, info: &mut super::SigInfo) {
+        if info.code != super::signal::SI_TIMER {
+            return;
+        }
+        let timer = self.timers().posix.get(&info.timer_id).cloned();
+        let Some(timer) = timer else { return };
+        if timer.info().is_none_or(|i| i.signo != info.signo) {
+            return;
+        }
+        let mut st = timer.lock();
+        if st.queued {
+            // DELAYTIMER_MAX is INT_MAX.
+            let overrun = i32::try_from(st.ticks).unwrap_or(i32::MAX);
+            info.overrun = overrun;
+            st.overrun_last = overrun;
+            st.ticks = 0;
+            st.queued = false;
+        }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, ProcState> {

@@ -129,14 +129,21 @@ pub struct SigInfo {
     pub addr: u64,
     /// SIGCHLD: exit code or signal.
     pub status: i32,
-    /// sigqueue's value.
+    /// sigqueue's value, or a POSIX timer's sigev_value.
     pub value: u64,
+    /// SI_TIMER: the timer's id (si_timerid) and its overrun count (si_overrun).
+    pub timer_id: i32,
+    pub overrun: i32,
 }
 
 /// si_code of a signal sent by kill(2).
 pub const SI_USER: i32 = 0;
 /// si_code of a signal sent by tkill/tgkill.
 pub const SI_TKILL: i32 = -6;
+/// si_code of a POSIX timer's expiry (timer_create(2)).
+pub const SI_TIMER: i32 = -2;
+/// si_code of a signal the kernel sends itself (an itimer's SIGALRM, SIGVTALRM, SIGPROF).
+pub const SI_KERNEL: i32 = 0x80;
 
 impl SigInfo {
     /// A signal sent by process `pid` with kill(2) (`code` SI_USER) or tgkill (SI_TKILL).
@@ -161,6 +168,11 @@ impl SigInfo {
         ) && self.code > 0;
         if fault {
             b[16..24].copy_from_slice(&self.addr.to_ne_bytes());
+        } else if self.code == SI_TIMER {
+            // _sifields._timer: si_tid, si_overrun, si_sigval.
+            b[16..20].copy_from_slice(&self.timer_id.to_ne_bytes());
+            b[20..24].copy_from_slice(&self.overrun.to_ne_bytes());
+            b[24..32].copy_from_slice(&self.value.to_ne_bytes());
         } else {
             b[16..20].copy_from_slice(&self.pid.to_ne_bytes());
             b[20..24].copy_from_slice(&self.uid.to_ne_bytes());
@@ -191,11 +203,23 @@ impl Default for SigPending {
 }
 
 impl SigPending {
-    pub fn add(&mut self, info: SigInfo) {
+    /// Makes `info` pending; false if its signal was pending already (it does not queue).
+    pub fn add(&mut self, info: SigInfo) -> bool {
         let bit = sig_bit(info.signo);
-        if self.set & bit == 0 {
-            self.set |= bit;
-            self.info[(info.signo - 1) as usize] = info;
+        if self.set & bit != 0 {
+            return false;
+        }
+        self.set |= bit;
+        self.info[(info.signo - 1) as usize] = info;
+        true
+    }
+
+    /// Discards the pending signals whose info matches `f` (a deleted or re-armed timer's).
+    pub fn remove_where(&mut self, f: impl Fn(&SigInfo) -> bool) {
+        for i in 0..NSIG {
+            if self.set & (1 << i) != 0 && f(&self.info[i]) {
+                self.set &= !(1 << i);
+            }
         }
     }
 

@@ -215,6 +215,13 @@ impl Task {
     /// Replaces the program (execve succeeded): new address space, close-on-exec fds closed,
     /// handlers reset, and a vfork parent let go.
     pub fn exec(&mut self, loaded: Loaded) {
+        // ITIMER_VIRTUAL and ITIMER_PROF count the stub's CPU time, which starts again from
+        // zero in the new stub: carry their time left over (read while the old stub lives).
+        let cpu_itimers: Vec<_> = {
+            let timers = self.process.timers();
+            timers.itimers[1..].iter().flatten().cloned().collect()
+        };
+        let left: Vec<_> = cpu_itimers.iter().map(|t| t.get()).collect();
         self.ctx = loaded.ctx;
         self.mm = loaded.mm;
         self.regs = loaded.regs;
@@ -231,6 +238,13 @@ impl Task {
         p.exe = loaded.exe;
         super::signal::reset_for_exec(&mut p.actions);
         drop(p);
+        // POSIX timers go with the old image; itimers (alarm) stay (execve(2)).
+        self.process.timers().delete_posix();
+        for (t, (left, interval)) in cpu_itimers.iter().zip(left) {
+            if let (Some(left), Some(now)) = (left, t.clock.now()) {
+                t.set(now + left, interval);
+            }
+        }
         *self.sig.kicker.lock().unwrap_or_else(|e| e.into_inner()) = self.ctx.kicker();
         self.publish(
             loaded.cmdline.into(),
@@ -362,12 +376,9 @@ impl Task {
         self.sig.maybe_pending.store(false, Ordering::SeqCst);
         loop {
             let blocked = self.sig.mask();
-            let next = self
-                .sig
-                .pending()
-                .take(blocked)
-                .or_else(|| self.process.lock().pending.take(blocked));
-            let Some(info) = next else { break };
+            let Some(info) = self.take_signal(blocked) else {
+                break;
+            };
             let action = self.process.lock().actions[(info.signo - 1) as usize];
             match action.handler {
                 super::signal::SIG_IGN => continue,
@@ -400,6 +411,15 @@ impl Task {
         }
     }
 
+    /// Takes the next pending signal not in `blocked`, the thread's before the process's,
+    /// with a POSIX timer's overrun count filled in.
+    pub fn take_signal(&self, blocked: u64) -> Option<SigInfo> {
+        let taken = self.sig.pending().take(blocked);
+        let mut info = taken.or_else(|| self.process.lock().pending.take(blocked))?;
+        self.process.timer_signal_taken(&mut info);
+        Some(info)
+    }
+
     /// Ends the task with `status`, and its process if it was the last thread (or the process
     /// is ending as a group): the process becomes a zombie for its parent to reap, and its
     /// children go to PID 1.
@@ -424,6 +444,8 @@ impl Task {
             // so do its record locks.
             self.process.lock().view = None;
             crate::fs::lock::release_owner(crate::fs::lock::Owner::Process(self.process.pid));
+            // Nor timers: none fires for a dead process.
+            self.process.timers().delete_all();
         }
         // The address space's stub goes with its last user (a vfork child sharing its
         // parent's leaves it be); other threads' stub threads park as they go.

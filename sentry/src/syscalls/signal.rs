@@ -169,12 +169,7 @@ pub fn sys_rt_sigtimedwait(task: &mut Task, a: &SyscallArgs) -> SysResult {
         None
     };
     loop {
-        let got = task
-            .sig
-            .pending()
-            .take(!set)
-            .or_else(|| task.process.lock().pending.take(!set));
-        if let Some(info) = got {
+        if let Some(info) = task.take_signal(!set) {
             if a.u64(1) != 0 {
                 task.mm.write_val(a.u64(1), &info.to_bytes())?;
             }

@@ -3,7 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, mmap, namei, poll, process, read_write, signal, stat, sys, task, time, Handler,
+    cred, fs, futex, mmap, namei, poll, process, read_write, signal, stat, sys, task, time, timer,
+    Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -197,12 +198,24 @@ table! {
     PRCTL => task::sys_prctl, Partial("PR_SET_NAME, PR_GET_NAME");
     UNAME => sys::sys_uname, Full;
     GETRANDOM => sys::sys_getrandom, Full;
-    CLOCK_GETTIME => time::sys_clock_gettime, Partial("no per-process/thread CPU clock ids");
+    CLOCK_GETTIME => time::sys_clock_gettime, Full;
     CLOCK_GETRES => time::sys_clock_getres, Full;
     GETTIMEOFDAY => time::sys_gettimeofday, Full;
     TIME => time::sys_time, Full;
     NANOSLEEP => time::sys_nanosleep, Full;
     CLOCK_NANOSLEEP => time::sys_clock_nanosleep, Partial("no CPU-time clocks");
+    ALARM => timer::sys_alarm, Full;
+    SETITIMER => timer::sys_setitimer, Partial("ITIMER_VIRTUAL and ITIMER_PROF sample the CPU time every 10 ms");
+    GETITIMER => timer::sys_getitimer, Full;
+    TIMER_CREATE => timer::sys_timer_create, Partial("CPU-time clocks are sampled every 10 ms; no alarm clocks (EOPNOTSUPP)");
+    TIMER_SETTIME => timer::sys_timer_settime, Full;
+    TIMER_GETTIME => timer::sys_timer_gettime, Full;
+    TIMER_GETOVERRUN => timer::sys_timer_getoverrun, Full;
+    TIMER_DELETE => timer::sys_timer_delete, Full;
+    TIMERFD_CREATE => timer::sys_timerfd_create, Partial("alarm clocks act as their plain clocks");
+    TIMERFD_SETTIME => timer::sys_timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET never cancels (the sandbox's clock is never set)");
+    TIMERFD_GETTIME => timer::sys_timerfd_gettime, Full;
+    TIMES => timer::sys_times, Partial("children's times are 0");
     FUTEX => futex::sys_futex, Partial("no PI futexes");
     RT_SIGACTION => signal::sys_rt_sigaction, Full;
     RT_SIGPROCMASK => signal::sys_rt_sigprocmask, Full;

@@ -1,13 +1,59 @@
 //! Clocks and sleeping.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
+use crate::kernel::timer::{host_process_clock, ns_ts, CpuClock, CpuOwner, CpuWhich};
 use crate::kernel::Task;
 
-/// The clocks a clock id may name (clock_gettime(2)); CPU-time clocks read the stub's.
-fn host_clock(task: &mut Task, id: i32) -> Result<libc::clockid_t, Errno> {
+/// What a clock id names (clock_gettime(2)): a host clock, or a CPU-time clock of a process
+/// or thread of the sandbox.
+pub(super) enum ClockId {
+    Host(libc::clockid_t),
+    Cpu(CpuClock),
+}
+
+/// The CPU clock a negative clock id names: Linux encodes another process's or thread's
+/// clock as `(~pid << 3) | which`, with bit 2 set for a thread (clock_getcpuclockid(3)).
+/// A thread's clock may be read only by its own process; pid 0 is the caller.
+pub(super) fn cpu_clock_id(task: &Task, id: i32) -> Result<CpuClock, Errno> {
+    let which = match id & 3 {
+        0 => CpuWhich::Prof,
+        1 => CpuWhich::Virt,
+        2 => CpuWhich::Sched,
+        _ => return Err(Errno::EINVAL),
+    };
+    let pid = !(id >> 3);
+    let owner = if id & 4 != 0 {
+        if pid == 0 || pid == task.tid {
+            CpuOwner::Thread(Arc::downgrade(&task.sig))
+        } else {
+            let t = task
+                .process
+                .lock()
+                .thread_signals
+                .get(&pid)
+                .cloned()
+                .ok_or(Errno::EINVAL)?;
+            CpuOwner::Thread(Arc::downgrade(&t))
+        }
+    } else if pid == 0 || pid == task.process.pid {
+        CpuOwner::Process(Arc::downgrade(&task.process))
+    } else {
+        let p = task
+            .kernel
+            .process(pid)
+            .filter(|p| p.lock().exit.is_none())
+            .ok_or(Errno::EINVAL)?;
+        CpuOwner::Process(Arc::downgrade(&p))
+    };
+    Ok(CpuClock { owner, which })
+}
+
+/// The clock `id` names; EINVAL for an unknown one.
+pub(super) fn clock_id(task: &Task, id: i32) -> Result<ClockId, Errno> {
     match id {
         libc::CLOCK_REALTIME
         | libc::CLOCK_MONOTONIC
@@ -17,23 +63,16 @@ fn host_clock(task: &mut Task, id: i32) -> Result<libc::clockid_t, Errno> {
         | libc::CLOCK_BOOTTIME
         | libc::CLOCK_REALTIME_ALARM
         | libc::CLOCK_BOOTTIME_ALARM
-        | libc::CLOCK_TAI => Ok(id),
-        // The app's CPU time is its stub's: Linux's clock id for another process's CPU
-        // clock is (~pid << 3) | CPUCLOCK_SCHED (and | CPUCLOCK_PERTHREAD for a thread).
-        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => {
-            let pid = task.host_pid();
-            let thread = if id == libc::CLOCK_THREAD_CPUTIME_ID {
-                4
-            } else {
-                0
-            };
-            Ok((!pid << 3) | 2 | thread)
-        }
+        | libc::CLOCK_TAI => Ok(ClockId::Host(id)),
+        // The calling process's and thread's run time (CPUCLOCK_SCHED, pid 0).
+        libc::CLOCK_PROCESS_CPUTIME_ID => cpu_clock_id(task, (!0 << 3) | 2).map(ClockId::Cpu),
+        libc::CLOCK_THREAD_CPUTIME_ID => cpu_clock_id(task, (!0 << 3) | 4 | 2).map(ClockId::Cpu),
+        id if id < 0 => cpu_clock_id(task, id).map(ClockId::Cpu),
         _ => Err(Errno::EINVAL),
     }
 }
 
-fn now(clock: libc::clockid_t) -> Result<libc::timespec, Errno> {
+pub(super) fn now(clock: libc::clockid_t) -> Result<libc::timespec, Errno> {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -46,21 +85,42 @@ fn now(clock: libc::clockid_t) -> Result<libc::timespec, Errno> {
 }
 
 pub fn sys_clock_gettime(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let ts = now(host_clock(task, a.int(0))?)?;
+    let ts = match clock_id(task, a.int(0))? {
+        ClockId::Host(id) => now(id)?,
+        ClockId::Cpu(c) => ns_ts(c.now().ok_or(Errno::EINVAL)?),
+    };
     task.mm.write_val(a.u64(1), &ts)?;
     Ok(0)
 }
 
 pub fn sys_clock_getres(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let clock = host_clock(task, a.int(0))?;
+    let clock = clock_id(task, a.int(0))?;
     if a.u64(1) != 0 {
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        // SAFETY: ts is a valid out-pointer.
-        if unsafe { libc::clock_getres(clock, &mut ts) } != 0 {
-            return Err(Errno::last_host());
+        match clock {
+            // As Linux: run time is counted in nanoseconds.
+            ClockId::Cpu(CpuClock {
+                which: CpuWhich::Sched,
+                ..
+            }) => ts.tv_nsec = 1,
+            // User and system time are counted in ticks: the host's tick, as its own CPU
+            // clocks report it.
+            ClockId::Cpu(c) => {
+                let host = host_process_clock(task.host_pid(), c.which);
+                // SAFETY: ts is a valid out-pointer.
+                if unsafe { libc::clock_getres(host, &mut ts) } != 0 {
+                    return Err(Errno::last_host());
+                }
+            }
+            ClockId::Host(id) => {
+                // SAFETY: ts is a valid out-pointer.
+                if unsafe { libc::clock_getres(id, &mut ts) } != 0 {
+                    return Err(Errno::last_host());
+                }
+            }
         }
         task.mm.write_val(a.u64(1), &ts)?;
     }
