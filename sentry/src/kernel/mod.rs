@@ -184,12 +184,34 @@ impl Kernel {
         if children.is_empty() {
             return;
         }
-        let Some(init) = self.process(1).filter(|_| from != 1) else {
+        // The nearest living ancestor that asked PR_SET_CHILD_SUBREAPER, else PID 1.
+        let mut reaper = 1;
+        let mut cur = self.process(from).map(|p| p.lock().ppid).unwrap_or(0);
+        while cur > 1 {
+            let Some(p) = self.process(cur) else {
+                break;
+            };
+            let s = p.lock();
+            if s.subreaper && s.exit.is_none() {
+                reaper = cur;
+                break;
+            }
+            cur = s.ppid;
+        }
+        let Some(init) = self.process(reaper).filter(|_| from != reaper) else {
             return;
         };
         for &c in &children {
             if let Some(child) = self.process(c) {
-                child.lock().ppid = 1;
+                let pdeath = {
+                    let mut cs = child.lock();
+                    cs.ppid = reaper;
+                    cs.pdeath_signal
+                };
+                // PR_SET_PDEATHSIG: the child learns its parent died.
+                if pdeath > 0 {
+                    self.send_process(&child, SigInfo::sent(pdeath, 0x80, 0, 0));
+                }
             }
         }
         let mut i = init.lock();

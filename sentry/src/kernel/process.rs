@@ -116,6 +116,14 @@ pub struct ProcState {
     pub view: Option<ProcView>,
     /// The main thread's credentials, for /proc and signal permission checks.
     pub cred: Option<super::cred::Cred>,
+    /// prctl state: the signal sent when the parent dies, whether orphans of its
+    /// descendants come to it, no_new_privs, dumpable.
+    pub pdeath_signal: i32,
+    pub subreaper: bool,
+    pub no_new_privs: bool,
+    pub dumpable: bool,
+    /// The nice value (getpriority/setpriority), -20..=19.
+    pub nice: i32,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -151,6 +159,11 @@ impl Process {
                 thread_signals: BTreeMap::new(),
                 view: None,
                 cred: None,
+                pdeath_signal: 0,
+                subreaper: false,
+                no_new_privs: false,
+                dumpable: true,
+                nice: 0,
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),

@@ -195,6 +195,16 @@ table! {
     SETRLIMIT => task::sys_setrlimit, Full;
     SCHED_GETAFFINITY => task::sys_sched_getaffinity, Full;
     SCHED_YIELD => task::sys_sched_yield, Full;
+    SCHED_SETAFFINITY => task::sys_sched_setaffinity, Partial("accepted; the sentry places the sandbox's threads");
+    SCHED_GETSCHEDULER => task::sys_sched_getscheduler, Full;
+    SCHED_SETSCHEDULER => task::sys_sched_setscheduler, Partial("real-time policies are EPERM");
+    SCHED_GETPARAM => task::sys_sched_getparam, Full;
+    SCHED_SETPARAM => task::sys_sched_setparam, Full;
+    SCHED_GET_PRIORITY_MAX => task::sys_sched_get_priority_max, Full;
+    SCHED_GET_PRIORITY_MIN => task::sys_sched_get_priority_min, Full;
+    SCHED_RR_GET_INTERVAL => task::sys_sched_rr_get_interval, Full;
+    GETPRIORITY => task::sys_getpriority, Full;
+    SETPRIORITY => task::sys_setpriority, Partial("nice values are kept, not applied to the host");
     PRCTL => task::sys_prctl, Partial("PR_SET_NAME, PR_GET_NAME");
     UNAME => sys::sys_uname, Full;
     GETRANDOM => sys::sys_getrandom, Full;

@@ -246,11 +246,147 @@ pub fn sys_setrlimit(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
-pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    let pid = a.int(0);
-    if pid != 0 && pid != task.process.pid {
+/// The process `pid` names for the sched and priority calls (0: the caller's).
+fn sched_target(task: &Task, pid: i32) -> Result<std::sync::Arc<crate::kernel::Process>, Errno> {
+    if pid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if pid == 0 || pid == task.tid {
+        return Ok(task.process.clone());
+    }
+    task.kernel.thread_process(pid).ok_or(Errno::ESRCH)
+}
+
+pub fn sys_sched_setaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
+    let len = (a.u64(1) as usize).min(1024);
+    let mut want = vec![0u8; len];
+    task.mm.read(a.u64(2), &mut want)?;
+    // Some CPU of the sandbox's must remain (EINVAL otherwise); the host's own placement
+    // of the sandbox's threads is the sentry's business.
+    let any = want
+        .iter()
+        .zip(task.kernel.cpu_mask.iter())
+        .any(|(w, m)| w & m != 0);
+    if !any {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn sys_sched_getscheduler(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
+    Ok(libc::SCHED_OTHER as u64)
+}
+
+pub fn sys_sched_setscheduler(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
+    let prio: i32 = task.mm.read_val(a.u64(2))?;
+    match a.int(1) & !libc::SCHED_RESET_ON_FORK {
+        libc::SCHED_OTHER | libc::SCHED_BATCH | libc::SCHED_IDLE if prio == 0 => Ok(0),
+        libc::SCHED_FIFO | libc::SCHED_RR if (1..=99).contains(&prio) => {
+            // Real-time policies need CAP_SYS_NICE; the sandbox does not grant them.
+            Err(Errno::EPERM)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_getparam(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
+    task.mm.write_val(a.u64(1), &0i32)?;
+    Ok(0)
+}
+
+pub fn sys_sched_setparam(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
+    let prio: i32 = task.mm.read_val(a.u64(1))?;
+    if prio != 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+pub fn sys_sched_get_priority_max(_task: &mut Task, a: &SyscallArgs) -> SysResult {
+    match a.int(0) {
+        libc::SCHED_FIFO | libc::SCHED_RR => Ok(99),
+        libc::SCHED_OTHER | libc::SCHED_BATCH | libc::SCHED_IDLE | 6 => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_get_priority_min(_task: &mut Task, a: &SyscallArgs) -> SysResult {
+    match a.int(0) {
+        libc::SCHED_FIFO | libc::SCHED_RR => Ok(1),
+        libc::SCHED_OTHER | libc::SCHED_BATCH | libc::SCHED_IDLE | 6 => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sys_sched_rr_get_interval(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
+    // The round-robin slice Linux reports (RR_TIMESLICE, 100 ms).
+    task.mm.write_val(a.u64(1), &[0i64, 100_000_000])?;
+    Ok(0)
+}
+
+/// The processes a getpriority/setpriority `which`/`who` pair names.
+fn priority_targets(
+    task: &Task,
+    which: u32,
+    who: i32,
+) -> Result<Vec<std::sync::Arc<crate::kernel::Process>>, Errno> {
+    let all = task.kernel.processes();
+    let live = |p: &crate::kernel::Process| p.lock().exit.is_none();
+    let out: Vec<_> = match which {
+        libc::PRIO_PROCESS => vec![sched_target(task, who)?],
+        libc::PRIO_PGRP => {
+            let pgid = if who == 0 {
+                task.process.lock().pgid
+            } else {
+                who
+            };
+            all.into_iter()
+                .filter(|p| live(p) && p.lock().pgid == pgid)
+                .collect()
+        }
+        libc::PRIO_USER => {
+            let uid = if who == 0 { task.cred.ruid } else { who as u32 };
+            all.into_iter()
+                .filter(|p| live(p) && p.lock().cred.as_ref().is_some_and(|c| c.ruid == uid))
+                .collect()
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    if out.is_empty() {
         return Err(Errno::ESRCH);
     }
+    Ok(out)
+}
+
+pub fn sys_getpriority(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let targets = priority_targets(task, a.uint(0), a.int(1))?;
+    // The kernel's answer is 20 - nice (1..=40) of the highest-priority target.
+    let best = targets.iter().map(|p| p.lock().nice).min().unwrap_or(0);
+    Ok((20 - best) as u64)
+}
+
+pub fn sys_setpriority(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let targets = priority_targets(task, a.uint(0), a.int(1))?;
+    let nice = a.int(2).clamp(-20, 19);
+    for p in targets {
+        let mut s = p.lock();
+        // Raising priority (lowering nice) needs CAP_SYS_NICE.
+        if nice < s.nice && !task.cred.capable(23) {
+            return Err(Errno::EACCES);
+        }
+        s.nice = nice;
+    }
+    Ok(0)
+}
+
+pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    sched_target(task, a.int(0))?;
     let len = a.u64(1) as usize;
     let mask = &task.kernel.cpu_mask;
     // As Linux: the buffer must be whole longs and hold nr_cpu_ids bits.
@@ -278,6 +414,7 @@ pub fn sys_prctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             }
             name.truncate(15);
             task.comm = name;
+            task.publish_comm();
             Ok(0)
         }
         libc::PR_GET_NAME => {
@@ -286,6 +423,88 @@ pub fn sys_prctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             task.mm.write(a.u64(1), &buf)?;
             Ok(0)
         }
+        libc::PR_SET_PDEATHSIG => {
+            let sig = a.int(1);
+            if !(0..=64).contains(&sig) {
+                return Err(Errno::EINVAL);
+            }
+            task.process.lock().pdeath_signal = sig;
+            Ok(0)
+        }
+        libc::PR_GET_PDEATHSIG => {
+            let sig = task.process.lock().pdeath_signal;
+            task.mm.write_val(a.u64(1), &sig)?;
+            Ok(0)
+        }
+        libc::PR_GET_DUMPABLE => Ok(u64::from(task.process.lock().dumpable)),
+        libc::PR_SET_DUMPABLE => match a.u64(1) {
+            v @ (0 | 1) => {
+                task.process.lock().dumpable = v == 1;
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        libc::PR_SET_NO_NEW_PRIVS => {
+            if a.u64(1) != 1 || a.u64(2) != 0 || a.u64(3) != 0 || a.u64(4) != 0 {
+                return Err(Errno::EINVAL);
+            }
+            task.process.lock().no_new_privs = true;
+            Ok(0)
+        }
+        libc::PR_GET_NO_NEW_PRIVS => {
+            if a.u64(1) != 0 || a.u64(2) != 0 || a.u64(3) != 0 || a.u64(4) != 0 {
+                return Err(Errno::EINVAL);
+            }
+            Ok(u64::from(task.process.lock().no_new_privs))
+        }
+        libc::PR_SET_CHILD_SUBREAPER => {
+            task.process.lock().subreaper = a.u64(1) != 0;
+            Ok(0)
+        }
+        libc::PR_GET_CHILD_SUBREAPER => {
+            let on = i32::from(task.process.lock().subreaper);
+            task.mm.write_val(a.u64(1), &on)?;
+            Ok(0)
+        }
+        libc::PR_GET_KEEPCAPS => Ok(u64::from(task.cred.keep_caps)),
+        libc::PR_SET_KEEPCAPS => match a.u64(1) {
+            v @ (0 | 1) => {
+                let mut c = task.cred.clone();
+                c.keep_caps = v == 1;
+                task.set_cred(c);
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        libc::PR_CAPBSET_READ => {
+            let cap = a.u64(1);
+            if cap > u64::from(crate::kernel::cred::CAP_LAST_CAP) {
+                return Err(Errno::EINVAL);
+            }
+            Ok(1)
+        }
+        libc::PR_CAPBSET_DROP => {
+            if a.u64(1) > u64::from(crate::kernel::cred::CAP_LAST_CAP) {
+                return Err(Errno::EINVAL);
+            }
+            // CAP_SETPCAP is needed; the bounding set is not kept (it only limits execs of
+            // file-capability binaries, which the sandbox does not honour).
+            if !task.cred.capable(8) {
+                return Err(Errno::EPERM);
+            }
+            Ok(0)
+        }
+        libc::PR_GET_SECCOMP => Ok(0),
+        libc::PR_GET_TIMERSLACK => Ok(50_000),
+        libc::PR_SET_TIMERSLACK => Ok(0),
+        libc::PR_GET_TID_ADDRESS => {
+            task.mm.write_val(a.u64(1), &task.clear_child_tid)?;
+            Ok(0)
+        }
+        // Yama's ptracer list: no ptrace inside the sandbox to allow.
+        libc::PR_SET_PTRACER => Ok(0),
+        libc::PR_GET_THP_DISABLE => Ok(0),
+        libc::PR_SET_THP_DISABLE => Ok(0),
         op => crate::errno!(EINVAL, "prctl option {op} not supported yet"),
     }
 }
