@@ -474,3 +474,30 @@ fn python_multiprocessing_pool_and_value() {
         "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n16\n"
     );
 }
+
+/// RLIMIT_NPROC counts a user's tasks: the fork past it is EAGAIN.
+#[test]
+fn rlimit_nproc_stops_fork() {
+    let prog = compile("nproc", &[]);
+    let pair = assert_same(&[&prog]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.starts_with("not root") || out == "forks before the limit: 4, then EAGAIN\n",
+        "{out}"
+    );
+}
+
+/// A fork bomb inside the sandbox stops at RLIMIT_NPROC (EAGAIN) and is torn down; the host
+/// never sees more than the limit.
+#[test]
+fn fork_bomb_stops_at_rlimit_nproc() {
+    let prog = compile("forkbomb", &[]);
+    let out = run_sandboxed(&[&prog], &RunOpts::default());
+    out.assert_code(0);
+    let text = out.stdout_str();
+    assert!(
+        text.starts_with("not root") || text == "the bomb stopped with EAGAIN\nall reaped\n",
+        "{text}"
+    );
+}

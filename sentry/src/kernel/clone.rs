@@ -4,6 +4,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use super::process::Process;
+use super::signal::SigInfo;
 use super::{ExitStatus, Task};
 use crate::errno::Errno;
 
@@ -42,6 +43,7 @@ impl Task {
     pub fn clone_task(&mut self, args: &CloneArgs) -> Result<i32, Errno> {
         let flags = args.flags;
         let kernel = self.kernel.clone();
+        self.check_nproc()?;
         let tid = kernel.alloc_pid()?;
         let result = self.clone_with_id(args, tid);
         if result.is_err() {
@@ -58,6 +60,27 @@ impl Task {
             }
         }
         Ok(tid)
+    }
+
+    /// RLIMIT_NPROC: a user may run at most that many tasks (processes and threads), unless
+    /// it has CAP_SYS_ADMIN or CAP_SYS_RESOURCE; EAGAIN past it, as fork(2) answers.
+    fn check_nproc(&self) -> Result<(), Errno> {
+        let limit = self.rlimits[libc::RLIMIT_NPROC as usize].rlim_cur;
+        if limit == libc::RLIM_INFINITY || self.cred.capable(21) || self.cred.capable(24) {
+            return Ok(());
+        }
+        let uid = self.cred.ruid;
+        let mut count = 0u64;
+        for p in self.kernel.processes() {
+            let s = p.lock();
+            if s.exit.is_none() && s.cred.as_ref().is_some_and(|c| c.ruid == uid) {
+                count += s.threads as u64;
+            }
+        }
+        if count >= limit {
+            return Err(Errno::EAGAIN);
+        }
+        Ok(())
     }
 
     fn clone_with_id(&mut self, args: &CloneArgs, tid: i32) -> Result<Arc<Process>, Errno> {
@@ -212,9 +235,20 @@ impl Task {
         } else {
             process.lock().host_pid = host_pid;
             let ppid = process.lock().ppid;
+            let _tree = self
+                .kernel
+                .tree_lock
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             self.kernel.insert_process(process.clone());
             if let Some(parent) = self.kernel.process(ppid) {
                 parent.lock().children.push(tid);
+            }
+            // A kill of the whole group that got the parent already (SIGKILL) gets the
+            // child too, as if it had been there (Linux fails such a fork instead).
+            if self.process.lock().group_exit.is_some() {
+                let kill = SigInfo::sent(libc::SIGKILL, 0x80, 0, 0);
+                self.kernel.send_process(&process, kill);
             }
         }
         let _ = go_tx.send(true);

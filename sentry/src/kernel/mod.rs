@@ -98,6 +98,9 @@ pub struct Kernel {
     pub timers: timer::TimerQueue,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
+    /// Held by signals sent to many processes (a group, everyone) and by fork while it adds
+    /// a process: a child is either seen by the kill or made after it, never in between.
+    pub tree_lock: Mutex<()>,
 }
 
 impl Kernel {
@@ -378,6 +381,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         futexes: futex::FutexTable::default(),
         timers: timer::TimerQueue::default(),
         unimplemented: Mutex::new(HashSet::new()),
+        tree_lock: Mutex::new(()),
     });
     if let Some(cpu) = config.pin_cpu {
         if let Err(e) = platform::pin_current_thread(cpu) {

@@ -385,13 +385,16 @@ pub fn sys_kill(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if pid == i32::MIN {
         return Err(Errno::ESRCH);
     }
+    let kernel = task.kernel.clone();
+    // A signal to many processes and a concurrent fork: see Kernel::tree_lock.
+    let _tree = (pid <= 0).then(|| kernel.tree_lock.lock().unwrap_or_else(|e| e.into_inner()));
     let targets = kill_targets(task, pid)?;
     if sig == 0 {
         return Ok(0);
     }
     let info = SigInfo::sent(sig, SI_USER, task.process.pid, task.cred.ruid);
     for t in &targets {
-        task.kernel.send_process(t, info);
+        kernel.send_process(t, info);
     }
     Ok(0)
 }
