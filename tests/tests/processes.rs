@@ -501,3 +501,16 @@ fn fork_bomb_stops_at_rlimit_nproc() {
         "{text}"
     );
 }
+
+/// A child's CPU time reaches wait4's rusage, RUSAGE_CHILDREN and times' cutime.
+#[test]
+fn children_resource_usage_is_accounted() {
+    let prog = compile("rusage", &["-O0"]);
+    let pair = assert_same(&[&prog]);
+    pair.sandboxed.assert_code(0);
+    assert!(
+        !pair.sandboxed.stdout_str().contains("no"),
+        "{}",
+        pair.sandboxed.stdout_str()
+    );
+}

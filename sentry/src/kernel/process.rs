@@ -124,6 +124,10 @@ pub struct ProcState {
     pub dumpable: bool,
     /// The nice value (getpriority/setpriority), -20..=19.
     pub nice: i32,
+    /// When ended: what it used, its waited-for children included (wait4's rusage).
+    pub usage: libc::rusage,
+    /// What its waited-for children used (RUSAGE_CHILDREN, times' cutime).
+    pub children_usage: libc::rusage,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -164,6 +168,10 @@ impl Process {
                 no_new_privs: false,
                 dumpable: true,
                 nice: 0,
+                // SAFETY: an all-zero rusage is a valid value.
+                usage: unsafe { std::mem::zeroed() },
+                // SAFETY: as above.
+                children_usage: unsafe { std::mem::zeroed() },
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),
@@ -276,4 +284,55 @@ impl PidTable {
     pub fn get(&self, pid: i32) -> Option<Arc<Process>> {
         self.processes.get(&pid).cloned()
     }
+}
+
+/// The stub's CPU times and peak memory, read from the host's /proc for our own child.
+pub fn host_usage(host_pid: i32) -> libc::rusage {
+    // SAFETY: an all-zero rusage is a valid value.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let stat = std::fs::read_to_string(format!("/proc/{host_pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, r)| r)
+        .split_whitespace()
+        .collect();
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let tv = |ticks: i64| libc::timeval {
+        tv_sec: ticks / 100,
+        tv_usec: (ticks % 100) * 10_000,
+    };
+    ru.ru_utime = tv(field(14));
+    ru.ru_stime = tv(field(15));
+    ru.ru_minflt = field(10);
+    ru.ru_majflt = field(12);
+    let status = std::fs::read_to_string(format!("/proc/{host_pid}/status")).unwrap_or_default();
+    ru.ru_maxrss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    ru
+}
+
+/// Adds `b`'s times and counts to `a` (peak memory: the larger), as Linux accumulates the
+/// usage of waited-for children.
+pub fn add_usage(a: &mut libc::rusage, b: &libc::rusage) {
+    let add = |x: &mut libc::timeval, y: &libc::timeval| {
+        let us = (x.tv_sec + y.tv_sec) * 1_000_000 + x.tv_usec + y.tv_usec;
+        x.tv_sec = us / 1_000_000;
+        x.tv_usec = us % 1_000_000;
+    };
+    add(&mut a.ru_utime, &b.ru_utime);
+    add(&mut a.ru_stime, &b.ru_stime);
+    a.ru_maxrss = a.ru_maxrss.max(b.ru_maxrss);
+    a.ru_minflt += b.ru_minflt;
+    a.ru_majflt += b.ru_majflt;
+    a.ru_nvcsw += b.ru_nvcsw;
+    a.ru_nivcsw += b.ru_nivcsw;
 }

@@ -439,6 +439,14 @@ impl Task {
             (p.threads == 0, p.group_exit)
         };
         if last {
+            // What the process used, for its parent's wait4 and RUSAGE_CHILDREN: read from
+            // the stub before it goes.
+            let mut used = super::process::host_usage(self.process.lock().host_pid);
+            {
+                let mut p = self.process.lock();
+                super::process::add_usage(&mut used, &p.children_usage);
+                p.usage = used;
+            }
             // A zombie keeps no files and no memory: /proc's view of them goes (and with it
             // the last references to the fd table, so pipes see their writers close), and
             // so do its record locks.

@@ -181,7 +181,7 @@ fn find_zombie(
     task: &Task,
     which: Which,
     options: i32,
-) -> Result<Option<(i32, ExitStatus)>, Errno> {
+) -> Result<Option<(i32, ExitStatus, libc::rusage)>, Errno> {
     let children = task.process.lock().children.clone();
     let mut any = false;
     for pid in children {
@@ -205,11 +205,15 @@ fn find_zombie(
         }
         any = true;
         if let Some(status) = exit {
+            let usage = child.lock().usage;
             if options & WNOWAIT == 0 {
-                task.process.lock().children.retain(|&c| c != pid);
+                let mut p = task.process.lock();
+                p.children.retain(|&c| c != pid);
+                crate::kernel::process::add_usage(&mut p.children_usage, &usage);
+                drop(p);
                 task.kernel.remove_process(pid);
             }
-            return Ok(Some((pid, status)));
+            return Ok(Some((pid, status, usage)));
         }
     }
     if !any {
@@ -219,7 +223,11 @@ fn find_zombie(
 }
 
 /// Waits for a child as wait4 and waitid do; Ok(None) for WNOHANG with nothing ended.
-fn wait_child(task: &Task, which: Which, options: i32) -> Result<Option<(i32, ExitStatus)>, Errno> {
+fn wait_child(
+    task: &Task,
+    which: Which,
+    options: i32,
+) -> Result<Option<(i32, ExitStatus, libc::rusage)>, Errno> {
     let process: Arc<Process> = task.process.clone();
     loop {
         if let Some(found) = find_zombie(task, which, options)? {
@@ -253,15 +261,13 @@ pub fn sys_wait4(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if pid == i32::MIN {
         return Err(Errno::ESRCH);
     }
-    let Some((child, status)) = wait_child(task, which_of(task, pid), options)? else {
+    let Some((child, status, usage)) = wait_child(task, which_of(task, pid), options)? else {
         return Ok(0);
     };
     if status_addr != 0 {
         task.mm.write_val(status_addr, &wait_status(status))?;
     }
     if rusage != 0 {
-        // SAFETY: an all-zero rusage is valid; the child's usage is not accounted yet.
-        let usage: libc::rusage = unsafe { std::mem::zeroed() };
         task.mm.write_val(rusage, &usage)?;
     }
     Ok(child as u64)
@@ -324,7 +330,7 @@ pub fn sys_waitid(task: &mut Task, a: &SyscallArgs) -> SysResult {
         pad2: 0,
         rest: [0; 12],
     };
-    if let Some((pid, status)) = found {
+    if let Some((pid, status, _)) = found {
         info.signo = libc::SIGCHLD;
         info.pid = pid;
         info.uid = task.cred.ruid;

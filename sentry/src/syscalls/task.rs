@@ -111,45 +111,12 @@ pub fn sys_gettid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     Ok(task.tid as u64)
 }
 
-/// The stub's CPU times and peak memory, read from the host's /proc for our own child.
-fn stub_usage(host_pid: i32) -> libc::rusage {
-    // SAFETY: an all-zero rusage is a valid value.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let stat = std::fs::read_to_string(format!("/proc/{host_pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start at field 3.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, r)| r)
-        .split_whitespace()
-        .collect();
-    let field = |n: usize| {
-        fields
-            .get(n - 3)
-            .and_then(|f| f.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let tv = |ticks: i64| libc::timeval {
-        tv_sec: ticks / 100,
-        tv_usec: (ticks % 100) * 10_000,
-    };
-    ru.ru_utime = tv(field(14));
-    ru.ru_stime = tv(field(15));
-    ru.ru_minflt = field(10);
-    ru.ru_majflt = field(12);
-    let status = std::fs::read_to_string(format!("/proc/{host_pid}/status")).unwrap_or_default();
-    ru.ru_maxrss = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0);
-    ru
-}
-
 pub fn sys_getrusage(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let usage = match a.int(0) {
-        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => stub_usage(task.host_pid()),
-        // SAFETY: an all-zero rusage is a valid value; no children exist yet.
-        libc::RUSAGE_CHILDREN => unsafe { std::mem::zeroed() },
+        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => {
+            crate::kernel::process::host_usage(task.host_pid())
+        }
+        libc::RUSAGE_CHILDREN => task.process.lock().children_usage,
         _ => return Err(Errno::EINVAL),
     };
     task.mm.write_val(a.u64(1), &usage)?;

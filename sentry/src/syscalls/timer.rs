@@ -470,6 +470,11 @@ unsafe impl crate::mm::Pod for Tms {}
 
 /// times(2): the process's user and system time in clock ticks (USER_HZ, 100 a second),
 /// from its stub; the return value is the host's, ticks since an arbitrary point.
+/// A timeval in clock ticks (1/100 s).
+fn children_ticks(t: &libc::timeval) -> i64 {
+    t.tv_sec * 100 + t.tv_usec / 10_000
+}
+
 pub fn sys_times(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let ticks = |which| -> i64 {
         let clock = cpu_clock_id(task, (!0 << 3) | which as i32).ok();
@@ -478,13 +483,13 @@ pub fn sys_times(task: &mut Task, a: &SyscallArgs) -> SysResult {
     };
     let utime = ticks(CpuWhich::Virt);
     let prof = ticks(CpuWhich::Prof);
+    let children = task.process.lock().children_usage;
     if a.u64(0) != 0 {
         let tms = Tms {
             utime,
             stime: (prof - utime).max(0),
-            // Children's times are not gathered yet (as getrusage's RUSAGE_CHILDREN).
-            cutime: 0,
-            cstime: 0,
+            cutime: children_ticks(&children.ru_utime),
+            cstime: children_ticks(&children.ru_stime),
         };
         task.mm.write_val(a.u64(0), &tms)?;
     }
