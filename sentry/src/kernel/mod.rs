@@ -93,6 +93,8 @@ pub struct Kernel {
     pub pids: Mutex<PidTable>,
     /// Futex waiters.
     pub futexes: futex::FutexTable,
+    /// The pseudo-terminals (/dev/ptmx, /dev/pts).
+    pub ptys: Arc<crate::fs::tty::pty::PtyTable>,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
 }
@@ -333,8 +335,9 @@ fn raise_nofile_limit() {
 /// serves the first task (ptrace requires the tracer be one thread).
 pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitStatus, SandboxError> {
     let vfs = crate::vfs::setup::build(&config.storage).map_err(SandboxError::Files)?;
-    let kernel = Arc::new(Kernel {
-        mem: Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?),
+    let mem = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?);
+    let kernel = Arc::new_cyclic(|me| Kernel {
+        mem,
         platform,
         vfs,
         hostname: config.hostname,
@@ -346,6 +349,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         caps: host_caps(),
         pids: Mutex::new(PidTable::default()),
         futexes: futex::FutexTable::default(),
+        ptys: crate::fs::tty::pty::PtyTable::new(me.clone()),
         unimplemented: Mutex::new(HashSet::new()),
     });
     if let Some(cpu) = config.pin_cpu {

@@ -25,6 +25,12 @@ pub fn set_current(process: Arc<Process>, tid: i32, signals: Arc<super::signal::
     CURRENT.with(|c| *c.borrow_mut() = Some((process, signals)));
 }
 
+/// The process of the task the calling sentry thread serves (opens that depend on the
+/// caller: /dev/tty, a terminal becoming the controlling one).
+pub fn current() -> Option<Arc<Process>> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.clone()))
+}
+
 /// The (pid, tid) of the task the calling sentry thread serves (/proc/self).
 pub fn current_ids() -> Option<(i32, i32)> {
     let pid = CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.pid))?;
@@ -116,6 +122,9 @@ pub struct ProcState {
     pub view: Option<ProcView>,
     /// The main thread's credentials, for /proc and signal permission checks.
     pub cred: Option<super::cred::Cred>,
+    /// The controlling terminal (Linux's `signal->tty`): inherited by fork, dropped by
+    /// setsid and when the terminal hangs up.
+    pub ctty: Option<std::sync::Weak<crate::fs::tty::pty::Pty>>,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -148,6 +157,7 @@ impl Process {
                 thread_signals: BTreeMap::new(),
                 view: None,
                 cred: None,
+                ctty: None,
             }),
             event: Condvar::new(),
         })

@@ -19,6 +19,7 @@ mod sys;
 mod table;
 mod task;
 mod time;
+mod tty;
 
 use crate::errno::{Errno, SysResult};
 use crate::kernel::Task;
