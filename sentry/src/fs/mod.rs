@@ -11,6 +11,7 @@ pub mod lock;
 pub mod pipe;
 pub mod poll;
 pub mod timerfd;
+pub mod tty;
 
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -107,6 +108,10 @@ pub trait FileOps: Send + Sync {
     }
     /// The epoll instance, if this file is one.
     fn as_epoll(&self) -> Option<&epoll::Epoll> {
+        None
+    }
+    /// The terminal this file is an end of, for the tty ioctls (which need the caller).
+    fn as_tty(&self) -> Option<tty::pty::TtyEnd<'_>> {
         None
     }
     /// A pipe's bytes, copied without consuming them (tee); EAGAIN if none yet, 0 at EOF.

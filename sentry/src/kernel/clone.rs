@@ -97,20 +97,28 @@ impl Task {
             self.process.lock().threads += 1;
             self.process.clone()
         } else {
-            let (ppid, pgid, sid, actions, exe) = {
+            let (ppid, pgid, sid, actions, exe, ctty) = {
                 let p = self.process.lock();
                 let ppid = if flags & CLONE_PARENT != 0 {
                     p.ppid
                 } else {
                     self.process.pid
                 };
-                (ppid, p.pgid, p.sid, p.actions, p.exe.clone())
+                (
+                    ppid,
+                    p.pgid,
+                    p.sid,
+                    p.actions,
+                    p.exe.clone(),
+                    p.ctty.clone(),
+                )
             };
             let child = Process::new(tid, ppid, pgid, sid);
             {
                 let mut c = child.lock();
                 c.actions = actions;
                 c.exe = exe;
+                c.ctty = ctty;
                 c.exit_signal = args.exit_signal;
                 c.vfork_done = flags & CLONE_VFORK == 0;
             }

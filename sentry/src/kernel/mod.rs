@@ -96,6 +96,8 @@ pub struct Kernel {
     pub futexes: futex::FutexTable,
     /// The timer thread's deadlines (itimers, POSIX timers, timerfds).
     pub timers: timer::TimerQueue,
+    /// The pseudo-terminals (/dev/ptmx, /dev/pts).
+    pub ptys: Arc<crate::fs::tty::pty::PtyTable>,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
     /// Held by signals sent to many processes (a group, everyone) and by fork while it adds
@@ -366,8 +368,9 @@ fn raise_nofile_limit() {
 /// serves the first task (ptrace requires the tracer be one thread).
 pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitStatus, SandboxError> {
     let vfs = crate::vfs::setup::build(&config.storage).map_err(SandboxError::Files)?;
-    let kernel = Arc::new(Kernel {
-        mem: Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?),
+    let mem = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?);
+    let kernel = Arc::new_cyclic(|me| Kernel {
+        mem,
         platform,
         vfs,
         hostname: config.hostname,
@@ -380,6 +383,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         pids: Mutex::new(PidTable::default()),
         futexes: futex::FutexTable::default(),
         timers: timer::TimerQueue::default(),
+        ptys: crate::fs::tty::pty::PtyTable::new(me.clone()),
         unimplemented: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
     });

@@ -25,6 +25,12 @@ pub fn set_current(process: Arc<Process>, tid: i32, signals: Arc<super::signal::
     CURRENT.with(|c| *c.borrow_mut() = Some((process, signals)));
 }
 
+/// The process of the task the calling sentry thread serves (opens that depend on the
+/// caller: /dev/tty, a terminal becoming the controlling one).
+pub fn current() -> Option<Arc<Process>> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.clone()))
+}
+
 /// The (pid, tid) of the task the calling sentry thread serves (/proc/self).
 pub fn current_ids() -> Option<(i32, i32)> {
     let pid = CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.pid))?;
@@ -128,6 +134,9 @@ pub struct ProcState {
     pub usage: libc::rusage,
     /// What its waited-for children used (RUSAGE_CHILDREN, times' cutime).
     pub children_usage: libc::rusage,
+    /// The controlling terminal (Linux's `signal->tty`): inherited by fork, dropped by
+    /// setsid and when the terminal hangs up.
+    pub ctty: Option<std::sync::Weak<crate::fs::tty::pty::Pty>>,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -172,6 +181,7 @@ impl Process {
                 usage: unsafe { std::mem::zeroed() },
                 // SAFETY: as above.
                 children_usage: unsafe { std::mem::zeroed() },
+                ctty: None,
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),

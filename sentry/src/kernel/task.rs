@@ -190,7 +190,7 @@ impl Task {
             .view
             .as_ref()
             .map_or_else(|| self.kernel.boot.elapsed(), |v| v.start);
-        p.view = Some(super::process::ProcView {
+        let old = p.view.replace(super::process::ProcView {
             fds: self.fds.clone(),
             fs: self.fs.clone(),
             mm: self.mm.clone(),
@@ -200,6 +200,10 @@ impl Task {
             exe,
             start,
         });
+        // The old tables may hold the last reference to files whose close takes process
+        // locks (a pty master): let them go after this one.
+        drop(p);
+        drop(old);
     }
 
     /// Updates the name /proc shows (prctl PR_SET_NAME of the main thread).
@@ -450,7 +454,9 @@ impl Task {
             // A zombie keeps no files and no memory: /proc's view of them goes (and with it
             // the last references to the fd table, so pipes see their writers close), and
             // so do its record locks.
-            self.process.lock().view = None;
+            // (Dropped outside the process lock: closing a pty master signals processes.)
+            let view = self.process.lock().view.take();
+            drop(view);
             crate::fs::lock::release_owner(crate::fs::lock::Owner::Process(self.process.pid));
             // Nor timers: none fires for a dead process.
             self.process.timers().delete_all();
@@ -474,6 +480,7 @@ impl Task {
             p.exit = Some(status);
             (p.ppid, std::mem::take(&mut p.children))
         };
+        crate::fs::tty::pty::session_leader_exit(&self.kernel, &self.process);
         self.kernel.reparent_to_init(self.process.pid, children);
         let Some(parent) = self.kernel.process(ppid) else {
             self.kernel.remove_process(self.process.pid);

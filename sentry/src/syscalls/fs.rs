@@ -510,6 +510,8 @@ pub fn sys_ioctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             });
             Ok(0)
         }
+        // Terminal ioctls need the caller (its session, its fd table).
+        _ if file.ops.as_tty().is_some() => super::tty::ioctl(task, &file, request, a.u64(2)),
         _ => file.ops.ioctl(&task.mm, request, a.u64(2)),
     }
 }

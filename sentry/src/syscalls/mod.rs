@@ -20,6 +20,7 @@ mod table;
 mod task;
 mod time;
 mod timer;
+mod tty;
 
 use crate::errno::{Errno, SysResult};
 use crate::kernel::Task;

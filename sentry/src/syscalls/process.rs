@@ -549,5 +549,7 @@ pub fn sys_setsid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     }
     p.pgid = pid;
     p.sid = pid;
+    // The new session has no controlling terminal.
+    p.ctty = None;
     Ok(pid as u64)
 }

@@ -142,7 +142,7 @@ table! {
     DUP => fs::sys_dup, Full;
     DUP2 => fs::sys_dup2, Full;
     DUP3 => fs::sys_dup3, Full;
-    IOCTL => fs::sys_ioctl, Partial("terminal: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; FIOCLEX, FIONCLEX, FIONBIO");
+    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; no TIOCSTI, TIOCVHANGUP or job-control checks; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; FIOCLEX, FIONCLEX, FIONBIO");
     MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
     MUNMAP => mmap::sys_munmap, Full;
     MPROTECT => mmap::sys_mprotect, Full;

@@ -7,6 +7,7 @@
 //! the checks of each syscall) lives here, so each file system only answers for its own inodes.
 
 pub mod devfs;
+pub mod devpts;
 pub mod dir;
 pub mod gofer;
 pub mod ops;

@@ -463,13 +463,16 @@ fn stat_line(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno
         (s.ppid, s.pgid, s.sid, s.threads)
     };
     let (state, _) = state_letter(p);
+    // The controlling terminal's device number, as Linux encodes it, and its foreground group.
+    let (tty_nr, tpgid) = crate::fs::tty::pty::ctty_of(p)
+        .map_or((0, -1), |t| (t.tty_nr(), t.session().1.unwrap_or(0)));
     let ticks = |d: std::time::Duration| d.as_millis() as u64 / 10;
     let start = ticks(v.start);
     let vsize: u64 = v.mm.lock().iter().map(|m| m.end - m.start).sum();
     let _ = kern;
     let comm = String::from_utf8_lossy(&v.comm);
     Ok(format!(
-        "{tid} ({comm}) {state} {ppid} {pgid} {sid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {threads} 0 \
+        "{tid} ({comm}) {state} {ppid} {pgid} {sid} {tty_nr} {tpgid} 4194560 0 0 0 0 0 0 0 0 20 0 {threads} 0 \
          {start} {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 \
          0 0 0 0 0\n",
         rss = vsize / 4096,

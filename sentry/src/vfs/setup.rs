@@ -1,5 +1,5 @@
 //! The sandbox's initial tree: the root (an overlay over the gofer's root by default), the
-//! bind mounts, and the sentry's own /dev, /dev/shm, /proc and /sys.
+//! bind mounts, and the sentry's own /dev, /dev/shm, /dev/pts, /proc and /sys.
 
 use std::sync::{Arc, Weak};
 
@@ -62,15 +62,28 @@ pub fn build(storage: &Storage) -> Result<Vfs, Errno> {
             vfs.mount(&at, root, "9p", &b.guest, flags);
         }
     }
-    let dev = mount_point(&vfs, "/dev")?;
-    vfs.mount(&dev, super::devfs::new(), "devtmpfs", "devtmpfs", 0);
-    let shm = mount_point(&vfs, "/dev/shm")?;
-    vfs.mount(&shm, tmpfs::new_tmpfs(0o1777, 0, 0), "tmpfs", "shm", 0);
     Ok(vfs)
 }
 
-/// Mounts /proc and /sys, which read the kernel's tables.
+/// Mounts the file systems that need the kernel: /dev (its terminals), /dev/pts, /proc and
+/// /sys (the kernel's tables).
 pub fn mount_kernel_fs(vfs: &Vfs, kernel: Weak<Kernel>) -> Result<(), Errno> {
+    let ptys = kernel
+        .upgrade()
+        .map(|k| k.ptys.clone())
+        .ok_or(Errno::ENXIO)?;
+    let dev = mount_point(vfs, "/dev")?;
+    vfs.mount(
+        &dev,
+        super::devfs::new(ptys.clone()),
+        "devtmpfs",
+        "devtmpfs",
+        0,
+    );
+    let shm = mount_point(vfs, "/dev/shm")?;
+    vfs.mount(&shm, tmpfs::new_tmpfs(0o1777, 0, 0), "tmpfs", "shm", 0);
+    let pts = mount_point(vfs, "/dev/pts")?;
+    vfs.mount(&pts, super::devpts::new(ptys), "devpts", "devpts", 0);
     let proc_at = mount_point(vfs, "/proc")?;
     vfs.mount(
         &proc_at,
