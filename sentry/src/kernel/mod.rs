@@ -93,6 +93,8 @@ pub struct Kernel {
     pub pids: Mutex<PidTable>,
     /// Futex waiters.
     pub futexes: futex::FutexTable,
+    /// The sandbox's sockets.
+    pub net: crate::net::Stack,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
 }
@@ -346,6 +348,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         caps: host_caps(),
         pids: Mutex::new(PidTable::default()),
         futexes: futex::FutexTable::default(),
+        net: crate::net::Stack::default(),
         unimplemented: Mutex::new(HashSet::new()),
     });
     if let Some(cpu) = config.pin_cpu {
