@@ -48,6 +48,21 @@ static inline const char *errname(int e) {
     case ELOOP: return "ELOOP";
     case EOVERFLOW: return "EOVERFLOW";
     case ENOTSUP: return "ENOTSUP";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EISCONN: return "EISCONN";
+    case ENOTCONN: return "ENOTCONN";
+    case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case EMSGSIZE: return "EMSGSIZE";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ENOBUFS: return "ENOBUFS";
+    case EDOM: return "EDOM";
     default: {
         static char buf[32];
         snprintf(buf, sizeof buf, "E#%d", e);

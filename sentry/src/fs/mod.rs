@@ -114,6 +114,15 @@ pub trait FileOps: Send + Sync {
     fn as_tty(&self) -> Option<tty::pty::TtyEnd<'_>> {
         None
     }
+    /// The socket, if this file is one (the socket calls answer ENOTSOCK otherwise).
+    fn as_socket(&self) -> Option<&dyn crate::net::Socket> {
+        None
+    }
+    /// Whether EPIPE from write(2) raises SIGPIPE (pipes and stream sockets; not datagram
+    /// sockets, whose EPIPE is quiet on Linux).
+    fn sigpipe_on_epipe(&self) -> bool {
+        true
+    }
     /// A pipe's bytes, copied without consuming them (tee); EAGAIN if none yet, 0 at EOF.
     fn peek(&self, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::EINVAL)

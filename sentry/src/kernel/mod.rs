@@ -98,6 +98,8 @@ pub struct Kernel {
     pub timers: timer::TimerQueue,
     /// The pseudo-terminals (/dev/ptmx, /dev/pts).
     pub ptys: Arc<crate::fs::tty::pty::PtyTable>,
+    /// The sandbox's sockets.
+    pub net: crate::net::Stack,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
     /// Held by signals sent to many processes (a group, everyone) and by fork while it adds
@@ -384,6 +386,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         futexes: futex::FutexTable::default(),
         timers: timer::TimerQueue::default(),
         ptys: crate::fs::tty::pty::PtyTable::new(me.clone()),
+        net: crate::net::Stack::default(),
         unimplemented: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
     });

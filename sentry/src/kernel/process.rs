@@ -37,6 +37,12 @@ pub fn current_ids() -> Option<(i32, i32)> {
     Some((pid, CURRENT_TID.with(|t| t.get())))
 }
 
+/// The process of the task the calling sentry thread serves (for file operations that record
+/// who made them, such as the credentials of a socket write).
+pub fn current_process() -> Option<Arc<Process>> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.clone()))
+}
+
 /// Whether the task served by the calling thread must stop blocking: its process is ending,
 /// or a signal it does not block is pending. Blocking waits check this every INTERRUPT_POLL.
 pub fn interrupted() -> bool {

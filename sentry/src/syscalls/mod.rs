@@ -14,6 +14,7 @@ mod poll;
 mod process;
 mod read_write;
 mod signal;
+mod socket;
 mod stat;
 mod sys;
 mod table;

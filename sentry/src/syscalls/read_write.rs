@@ -64,6 +64,7 @@ fn read_into(
 /// Writes the app's `[addr, addr + len)` with `write_fn`; EPIPE raises SIGPIPE.
 fn write_from(
     task: &mut Task,
+    file: &File,
     addr: u64,
     len: u64,
     mut write_fn: impl FnMut(&[u8], u64) -> Result<usize, Errno>,
@@ -78,7 +79,9 @@ fn write_from(
         let n = match write_fn(&buf[..want], done) {
             Ok(n) => n,
             Err(Errno::EPIPE) if done == 0 => {
-                task.raise_self(libc::SIGPIPE);
+                if file.ops.sigpipe_on_epipe() {
+                    task.raise_self(libc::SIGPIPE);
+                }
                 return Err(Errno::EPIPE);
             }
             Err(e) if done == 0 => return Err(e),
@@ -137,7 +140,9 @@ pub fn sys_read(task: &mut Task, a: &SyscallArgs) -> SysResult {
 
 pub fn sys_write(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = writable_file(task, a.int(0))?;
-    write_from(task, a.u64(1), a.u64(2), |buf, _| file.ops.write(buf))
+    write_from(task, &file, a.u64(1), a.u64(2), |buf, _| {
+        file.ops.write(buf)
+    })
 }
 
 fn offset_arg(a: &SyscallArgs, i: usize) -> Result<u64, Errno> {
@@ -158,7 +163,7 @@ pub fn sys_pread64(task: &mut Task, a: &SyscallArgs) -> SysResult {
 pub fn sys_pwrite64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = writable_file(task, a.int(0))?;
     let offset = offset_arg(a, 3)?;
-    write_from(task, a.u64(1), a.u64(2), |buf, done| {
+    write_from(task, &file, a.u64(1), a.u64(2), |buf, done| {
         file.ops.pwrite(buf, offset + done)
     })
 }
@@ -183,6 +188,23 @@ fn read_iovecs(task: &Task, addr: u64, count: i32) -> Result<Vec<(u64, u64)>, Er
 pub fn sys_readv(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = readable_file(task, a.int(0))?;
     let iovs = read_iovecs(task, a.u64(1), a.int(2))?;
+    let total: u64 = iovs.iter().map(|(_, l)| l).sum();
+    if file.ops.as_socket().is_some() && total <= CHUNK as u64 {
+        // One receive scattered over the buffers: a datagram is read whole, not one per
+        // buffer.
+        for &(base, len) in &iovs {
+            task.mm.check_access(base, len, Prot::WRITE)?;
+        }
+        let mut data = vec![0u8; total as usize];
+        let n = file.ops.read(&mut data)?;
+        let mut at = 0;
+        for (base, len) in iovs {
+            let k = (len as usize).min(n - at);
+            task.mm.write(base, &data[at..at + k])?;
+            at += k;
+        }
+        return Ok(n as u64);
+    }
     let mut total = 0;
     for (base, len) in iovs {
         let n = read_into(task, base, len, |buf, _| file.ops.read(buf));
@@ -216,7 +238,7 @@ pub fn sys_writev(task: &mut Task, a: &SyscallArgs) -> SysResult {
     }
     let mut done = 0;
     for (base, len) in iovs {
-        match write_from(task, base, len, |buf, _| file.ops.write(buf)) {
+        match write_from(task, &file, base, len, |buf, _| file.ops.write(buf)) {
             Ok(n) => {
                 done += n;
                 if n < len {
@@ -238,7 +260,9 @@ fn write_from_buf(task: &mut Task, file: &File, data: &[u8]) -> SysResult {
             Ok(0) => break,
             Ok(n) => done += n,
             Err(Errno::EPIPE) if done == 0 => {
-                task.raise_self(libc::SIGPIPE);
+                if file.ops.sigpipe_on_epipe() {
+                    task.raise_self(libc::SIGPIPE);
+                }
                 return Err(Errno::EPIPE);
             }
             Err(e) if done == 0 => return Err(e),

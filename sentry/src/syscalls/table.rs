@@ -3,8 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, mmap, namei, poll, process, read_write, signal, stat, sys, task, time, timer,
-    Handler,
+    cred, fs, futex, mmap, namei, poll, process, read_write, signal, socket, stat, sys, task, time,
+    timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -125,6 +125,24 @@ table! {
     EPOLL_PWAIT2 => poll::sys_epoll_pwait2, Full;
     EVENTFD => poll::sys_eventfd, Full;
     EVENTFD2 => poll::sys_eventfd2, Full;
+    SOCKET => socket::sys_socket, Partial("AF_UNIX only; other families are EAFNOSUPPORT");
+    SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only");
+    BIND => socket::sys_bind, Partial("AF_UNIX only");
+    LISTEN => socket::sys_listen, Full;
+    ACCEPT => socket::sys_accept, Full;
+    ACCEPT4 => socket::sys_accept4, Full;
+    CONNECT => socket::sys_connect, Partial("AF_UNIX only");
+    GETSOCKNAME => socket::sys_getsockname, Full;
+    GETPEERNAME => socket::sys_getpeername, Full;
+    SENDTO => socket::sys_sendto, Partial("no MSG_OOB");
+    RECVFROM => socket::sys_recvfrom, Partial("no MSG_OOB, MSG_ERRQUEUE");
+    SENDMSG => socket::sys_sendmsg, Partial("SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB");
+    RECVMSG => socket::sys_recvmsg, Partial("SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB, MSG_ERRQUEUE");
+    SENDMMSG => socket::sys_sendmmsg, Partial("as sendmsg");
+    RECVMMSG => socket::sys_recvmmsg, Partial("as recvmsg; the timeout is checked between messages, as Linux does");
+    SHUTDOWN => socket::sys_shutdown, Full;
+    GETSOCKOPT => socket::sys_getsockopt, Partial("SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER and a few flags");
+    SETSOCKOPT => socket::sys_setsockopt, Partial("SOL_SOCKET options as getsockopt; no SO_PASSSEC, SO_PEEK_OFF, filters");
     COPY_FILE_RANGE => namei::sys_copy_file_range, Full;
     SPLICE => namei::sys_splice, Partial("copies through the sentry; SPLICE_F_* flags ignored");
     READLINK => stat::sys_readlink, Full;
