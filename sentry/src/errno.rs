@@ -53,6 +53,8 @@ errnos!(
     ENOTSUP,
     EOPNOTSUPP,
     ETIMEDOUT,
+    EDEADLK,
+    EOWNERDEAD,
     EOVERFLOW,
     ENODATA,
     ELIBBAD,
@@ -82,6 +84,7 @@ pub const ERESTARTNOHAND: i32 = 514;
 
 impl Errno {
     pub const ERESTARTSYS: Errno = Errno(ERESTARTSYS);
+    pub const ERESTARTNOINTR: Errno = Errno(ERESTARTNOINTR);
     pub const ERESTARTNOHAND: Errno = Errno(ERESTARTNOHAND);
 
     /// Whether this is one of the restart codes.

@@ -145,3 +145,17 @@ print(n)
     pair.sandboxed.assert_code(0);
     assert_eq!(pair.sandboxed.stdout_str(), "80000\n");
 }
+
+/// Robust mutexes get EOWNERDEAD after their owner dies (the robust list is walked at
+/// thread exit), and PI mutexes count correctly under contention.
+#[test]
+fn robust_and_pi_mutexes() {
+    let prog = compile("robust_pi", &["-pthread"]);
+    let pair = assert_same(&[&prog]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "lock after owner died: EOWNERDEAD\nshared lock after child died: EOWNERDEAD\n\
+         pi mutex count: 80000\ntrylock own pi: Device or resource busy\n"
+    );
+}

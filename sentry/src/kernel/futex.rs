@@ -98,6 +98,11 @@ impl FutexTable {
         }
     }
 
+    /// Whether anyone waits on `key` (a PI lock taker sets FUTEX_WAITERS for them).
+    pub fn has_waiters(&self, key: FutexKey) -> bool {
+        self.lock().get(&key).is_some_and(|q| !q.is_empty())
+    }
+
     /// FUTEX_WAKE: wakes up to `n` waiters on `key` whose bitset meets `bitset`.
     pub fn wake(&self, key: FutexKey, n: u32, bitset: u32) -> u32 {
         let mut table = self.lock();

@@ -424,6 +424,51 @@ impl Task {
         Some(info)
     }
 
+    /// Walks the thread's robust futex list (set_robust_list) as Linux's exit_robust_list:
+    /// every lock word this thread still owns gets FUTEX_OWNER_DIED, and a waiter is woken,
+    /// so that robust mutexes answer EOWNERDEAD to the next owner.
+    fn release_robust_futexes(&mut self) {
+        const WAITERS: u32 = 0x8000_0000;
+        const OWNER_DIED: u32 = 0x4000_0000;
+        const TID_MASK: u32 = 0x3fff_ffff;
+        /// Linux's ROBUST_LIST_LIMIT: a loop in the list stops here.
+        const LIMIT: usize = 2048;
+        let (head, _) = std::mem::take(&mut self.robust_list);
+        if head == 0 {
+            return;
+        }
+        let Ok([next, offset, pending]): Result<[u64; 3], _> = self.mm.read_val(head) else {
+            return;
+        };
+        let tid = self.tid as u32;
+        let release = |entry: u64| {
+            let addr = (entry & !1).wrapping_add(offset);
+            let Ok(old) = self.mm.update_u32(addr, |w| {
+                (w & TID_MASK == tid).then_some((w & WAITERS) | OWNER_DIED)
+            }) else {
+                return;
+            };
+            if old & TID_MASK == tid && old & WAITERS != 0 {
+                if let Ok(key) = self.mm.futex_key(addr) {
+                    self.kernel.futexes.wake(key, 1, u32::MAX);
+                }
+            }
+        };
+        let mut entry = next;
+        let mut n = 0;
+        while entry != head && entry != 0 && n < LIMIT {
+            let following = self.mm.read_val::<u64>(entry & !1).unwrap_or(0);
+            if entry != pending {
+                release(entry);
+            }
+            entry = following;
+            n += 1;
+        }
+        if pending != 0 {
+            release(pending);
+        }
+    }
+
     /// Ends the task with `status`, and its process if it was the last thread (or the process
     /// is ending as a group): the process becomes a zombie for its parent to reap, and its
     /// children go to PID 1.
@@ -437,6 +482,7 @@ impl Task {
                 }
             }
         }
+        self.release_robust_futexes();
         let (last, group) = {
             let mut p = self.process.lock();
             p.threads -= 1;

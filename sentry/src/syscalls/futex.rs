@@ -13,7 +13,15 @@ const FUTEX_CMP_REQUEUE: i32 = 4;
 const FUTEX_WAKE_OP: i32 = 5;
 const FUTEX_WAIT_BITSET: i32 = 9;
 const FUTEX_WAKE_BITSET: i32 = 10;
+const FUTEX_LOCK_PI: i32 = 6;
+const FUTEX_UNLOCK_PI: i32 = 7;
+const FUTEX_TRYLOCK_PI: i32 = 8;
+const FUTEX_LOCK_PI2: i32 = 13;
 const FUTEX_PRIVATE_FLAG: i32 = 128;
+/// The bits of a PI or robust futex word.
+pub const FUTEX_WAITERS: u32 = 0x8000_0000;
+pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
 const FUTEX_CLOCK_REALTIME: i32 = 256;
 const BITSET_MATCH_ANY: u32 = u32::MAX;
 
@@ -85,6 +93,67 @@ fn wake_op(task: &Task, addr: u64, encoded: u32) -> Result<bool, Errno> {
     })
 }
 
+/// FUTEX_LOCK_PI and FUTEX_TRYLOCK_PI: take the lock word for this thread (its tid), or
+/// mark it contended (FUTEX_WAITERS) and sleep until its owner unlocks. The sandbox has no
+/// priorities to lend, so only the protocol is kept: ownership by tid, EDEADLK for the owner,
+/// ESRCH for an owner that does not exist, OWNER_DIED kept for robust mutexes.
+fn lock_pi(task: &Task, uaddr: u64, deadline: Option<Instant>, try_only: bool) -> SysResult {
+    let tid = task.tid as u32;
+    let key = task.mm.futex_key(uaddr)?;
+    let futexes = &task.kernel.futexes;
+    loop {
+        let queued = futexes.has_waiters(key);
+        let old = task.mm.update_u32(uaddr, |w| {
+            let owner = w & FUTEX_TID_MASK;
+            if owner == 0 {
+                let waiters = if queued { FUTEX_WAITERS } else { 0 };
+                return Some(tid | waiters | (w & FUTEX_OWNER_DIED));
+            }
+            if owner == tid || try_only {
+                return None;
+            }
+            Some(w | FUTEX_WAITERS)
+        })?;
+        let observed = old | FUTEX_WAITERS;
+        let owner = old & FUTEX_TID_MASK;
+        if owner == 0 {
+            return Ok(0);
+        }
+        if owner == tid {
+            return Err(Errno::EDEADLK);
+        }
+        if try_only {
+            return Err(Errno::EAGAIN);
+        }
+        if old & FUTEX_OWNER_DIED == 0 && task.kernel.thread_process(owner as i32).is_none() {
+            return Err(Errno::ESRCH);
+        }
+        let mm = task.mm.clone();
+        match futexes.wait(key, u32::MAX, deadline, || {
+            Ok(mm.read_val::<u32>(uaddr)? == observed)
+        }) {
+            // The word changed before we slept, or we were woken: try again.
+            Ok(()) | Err(Errno::EAGAIN) => continue,
+            Err(Errno::EINTR) => return Err(Errno::ERESTARTNOINTR),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// FUTEX_UNLOCK_PI: the owner lets go; one waiter is woken to take the lock.
+fn unlock_pi(task: &Task, uaddr: u64) -> SysResult {
+    let tid = task.tid as u32;
+    let key = task.mm.futex_key(uaddr)?;
+    let old = task
+        .mm
+        .update_u32(uaddr, |w| (w & FUTEX_TID_MASK == tid).then_some(0))?;
+    if old & FUTEX_TID_MASK != tid {
+        return Err(Errno::EPERM);
+    }
+    task.kernel.futexes.wake(key, 1, u32::MAX);
+    Ok(0)
+}
+
 pub fn sys_futex(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let (uaddr, op, val, uaddr2, val3) = (a.u64(0), a.int(1), a.uint(2), a.u64(4), a.uint(5));
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
@@ -149,6 +218,15 @@ pub fn sys_futex(task: &mut Task, a: &SyscallArgs) -> SysResult {
             let n = futexes.wake_op(k1, k2, val, a.uint(3), || wake_op(task, uaddr2, val3))?;
             Ok(u64::from(n))
         }
+        FUTEX_LOCK_PI | FUTEX_LOCK_PI2 => {
+            // LOCK_PI's timeout is absolute on CLOCK_REALTIME; LOCK_PI2's on MONOTONIC
+            // unless FUTEX_CLOCK_REALTIME.
+            let rt = cmd == FUTEX_LOCK_PI || realtime;
+            let deadline = deadline(task, a.u64(3), true, rt)?;
+            lock_pi(task, uaddr, deadline, false)
+        }
+        FUTEX_TRYLOCK_PI => lock_pi(task, uaddr, None, true),
+        FUTEX_UNLOCK_PI => unlock_pi(task, uaddr),
         _ => crate::errno!(ENOSYS, "futex op {op:#x} not supported yet"),
     }
 }

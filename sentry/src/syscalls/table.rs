@@ -244,7 +244,7 @@ table! {
     TIMERFD_SETTIME => timer::sys_timerfd_settime, Partial("TFD_TIMER_CANCEL_ON_SET never cancels (the sandbox's clock is never set)");
     TIMERFD_GETTIME => timer::sys_timerfd_gettime, Full;
     TIMES => timer::sys_times, Partial("children's times are 0");
-    FUTEX => futex::sys_futex, Partial("no PI futexes");
+    FUTEX => futex::sys_futex, Partial("PI futexes keep ownership, not priorities; no WAIT_REQUEUE_PI");
     RT_SIGACTION => signal::sys_rt_sigaction, Full;
     RT_SIGPROCMASK => signal::sys_rt_sigprocmask, Full;
     SIGALTSTACK => signal::sys_sigaltstack, Full;
