@@ -54,6 +54,8 @@ errnos!(
     EOPNOTSUPP,
     ETIMEDOUT,
     EDEADLK,
+    EIDRM,
+    ENOMSG,
     EOWNERDEAD,
     EOVERFLOW,
     ENODATA,

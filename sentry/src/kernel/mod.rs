@@ -3,6 +3,7 @@
 mod clone;
 pub mod cred;
 pub mod futex;
+pub mod ipc;
 pub mod process;
 pub(crate) mod sigframe;
 pub mod signal;
@@ -105,6 +106,8 @@ pub struct Kernel {
     /// Held by signals sent to many processes (a group, everyone) and by fork while it adds
     /// a process: a child is either seen by the kill or made after it, never in between.
     pub tree_lock: Mutex<()>,
+    /// System V IPC objects.
+    pub ipc: ipc::Ipc,
 }
 
 impl Kernel {
@@ -389,6 +392,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         net: crate::net::Stack::default(),
         unimplemented: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
+        ipc: ipc::Ipc::default(),
     });
     if let Some(cpu) = config.pin_cpu {
         if let Err(e) = platform::pin_current_thread(cpu) {

@@ -504,6 +504,7 @@ impl Task {
             let view = self.process.lock().view.take();
             drop(view);
             crate::fs::lock::release_owner(crate::fs::lock::Owner::Process(self.process.pid));
+            self.kernel.ipc.exit(self.process.pid);
             // Nor timers: none fires for a dead process.
             self.process.timers().delete_all();
         }

@@ -7,6 +7,7 @@
 mod cred;
 mod fs;
 mod futex;
+mod ipc;
 mod mmap;
 mod namei;
 mod path;

@@ -3,8 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, mmap, namei, poll, process, read_write, signal, socket, stat, sys, task, time,
-    timer, Handler,
+    cred, fs, futex, ipc, mmap, namei, poll, process, read_write, signal, socket, stat, sys, task,
+    time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -112,6 +112,18 @@ table! {
     MOUNT => namei::sys_mount, Partial("tmpfs and bind mounts only");
     UMOUNT2 => namei::sys_umount2, Full;
     SENDFILE => namei::sys_sendfile, Full;
+    SHMGET => ipc::sys_shmget, Full;
+    SHMAT => ipc::sys_shmat, Full;
+    SHMDT => ipc::sys_shmdt, Full;
+    SHMCTL => ipc::sys_shmctl, Partial("no SHM_LOCK; nattch counts mapping pieces");
+    SEMGET => ipc::sys_semget, Full;
+    SEMOP => ipc::sys_semop, Full;
+    SEMTIMEDOP => ipc::sys_semtimedop, Full;
+    SEMCTL => ipc::sys_semctl, Partial("GETNCNT and GETZCNT answer 0");
+    MSGGET => ipc::sys_msgget, Full;
+    MSGSND => ipc::sys_msgsnd, Full;
+    MSGRCV => ipc::sys_msgrcv, Partial("no MSG_COPY");
+    MSGCTL => ipc::sys_msgctl, Full;
     TEE => namei::sys_tee, Partial("copies through the sentry");
     POLL => poll::sys_poll, Full;
     PPOLL => poll::sys_ppoll, Full;
