@@ -9,7 +9,7 @@ use crate::errno::Errno;
 use crate::mm::SharedRegion;
 
 /// Linux's defaults, as /proc/sys/kernel shows them.
-pub const SHMMAX: u64 = 0xffff_ffff_ffff_f000 - (1 << 24);
+pub const SHMMAX: u64 = u64::MAX - (1 << 24);
 pub const SHMMNI: usize = 4096;
 pub const SEMMSL: usize = 32000;
 pub const SEMVMX: i32 = 32767;
