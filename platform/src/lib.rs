@@ -182,6 +182,11 @@ pub trait Context: Send {
     fn kicker(&self) -> Kicker;
     /// Starts another stub thread in this address space, for a new app thread.
     fn new_thread(&mut self) -> Result<NewThread, PlatformError>;
+    /// Forks this stub process (fork(2) of the app): a new stub process whose single thread
+    /// waits to be adopted, with this one's mappings, which the caller then replaces with the
+    /// child's own (it maps every VMA anew). Much cheaper than `new_address_space`, which
+    /// forks the whole sentry.
+    fn fork_process(&mut self) -> Result<NewThread, PlatformError>;
     /// Registers to start a thread with: the stub's segment selectors, everything else zero.
     fn initial_regs(&self) -> Regs;
     /// Ends the whole address space (every stub thread in it). Idempotent.

@@ -378,6 +378,28 @@ impl Context for PtraceThread {
         }
     }
 
+    fn fork_process(&mut self) -> Result<NewThread, PlatformError> {
+        // CLONE_PARENT: the new stub is the sentry's child, like every stub, so the sentry
+        // reaps it; it starts in the pause loop, untraced, for its sentry thread to seize.
+        let flags = (libc::CLONE_PARENT | libc::CLONE_UNTRACED | libc::SIGCHLD) as u64;
+        let pid = self.run_stub_code(CLONE_CALL, libc::SYS_clone, [flags, 0, 0, 0, 0, 0])?;
+        if pid <= 0 {
+            return Err(PlatformError::Host {
+                op: "fork of a stub",
+                source: std::io::Error::from_raw_os_error((-pid) as i32),
+            });
+        }
+        let pid = pid as i32;
+        Ok(NewThread {
+            tid: pid,
+            process: Arc::new(StubProcess {
+                pid,
+                killed: AtomicBool::new(false),
+                parked: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
     fn new_thread(&mut self) -> Result<NewThread, PlatformError> {
         let parked = self
             .process

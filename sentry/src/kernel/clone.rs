@@ -88,10 +88,12 @@ impl Task {
         let thread = flags & CLONE_THREAD != 0;
         let share_vm = flags & CLONE_VM != 0;
         let kernel = self.kernel.clone();
+        // A thread (or vfork child) is another stub thread of this address space; a fork is a
+        // fork of this stub process, whose mappings the child's memory manager then replaces.
         let new_thread = if share_vm {
             Some(self.ctx.new_thread().map_err(platform_error)?)
         } else {
-            None
+            Some(self.ctx.fork_process().map_err(platform_error)?)
         };
         let process = if thread {
             self.process.lock().threads += 1;
