@@ -143,6 +143,13 @@ pub struct ProcState {
     /// The controlling terminal (Linux's `signal->tty`): inherited by fork, dropped by
     /// setsid and when the terminal hangs up.
     pub ctty: Option<std::sync::Weak<crate::fs::tty::pty::Pty>>,
+    /// Job control (signal(7)): the process is in a group stop; its threads park before
+    /// returning to the app until SIGCONT or SIGKILL.
+    pub stopped: bool,
+    /// A stop not yet reported to a WUNTRACED wait: the signal that stopped it.
+    pub stop_report: Option<i32>,
+    /// A resume by SIGCONT not yet reported to a WCONTINUED wait.
+    pub cont_report: bool,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -188,6 +195,9 @@ impl Process {
                 // SAFETY: as above.
                 children_usage: unsafe { std::mem::zeroed() },
                 ctty: None,
+                stopped: false,
+                stop_report: None,
+                cont_report: false,
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),
