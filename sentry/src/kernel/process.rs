@@ -43,6 +43,11 @@ pub fn current_process() -> Option<Arc<Process>> {
     CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.clone()))
 }
 
+/// The signal mask of the task the calling sentry thread serves (0 without one).
+pub fn current_blocked() -> u64 {
+    CURRENT.with(|c| c.borrow().as_ref().map_or(0, |(_, t)| t.mask()))
+}
+
 /// Whether the task served by the calling thread must stop blocking: its process is ending,
 /// or a signal it does not block is pending. Blocking waits check this every INTERRUPT_POLL.
 pub fn interrupted() -> bool {
