@@ -7,6 +7,7 @@ pub mod process;
 pub(crate) mod sigframe;
 pub mod signal;
 pub mod task;
+pub mod terminal;
 pub mod timer;
 
 use std::collections::HashSet;
@@ -46,6 +47,10 @@ pub struct SandboxConfig {
     pub pin_cpu: Option<usize>,
     /// The sandbox's hostname (uname's nodename).
     pub hostname: String,
+    /// Give the sandbox a terminal of its own (`blinders do -t`): the first process runs
+    /// as a session leader with a pty slave as stdio and controlling terminal, and this is
+    /// called with the master. `None`: the first process gets the caller's stdio.
+    pub terminal: Option<terminal::TerminalSetup>,
 }
 
 /// How the sandbox's first process ended.
@@ -612,7 +617,24 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         }
     })?;
     drop(lookup);
-    let mut task = Task::new_init(kernel.clone(), pid, loaded, fs);
+    let terminal = match config.terminal {
+        Some(setup) => {
+            let (term, slave) = terminal::Terminal::new(&kernel).map_err(SandboxError::Files)?;
+            let term = Arc::new(term);
+            setup(term.clone());
+            Some((term, slave))
+        }
+        None => None,
+    };
+    let stdio = terminal.as_ref().map(|(_, slave)| slave.clone());
+    let mut task = Task::new_init(kernel.clone(), pid, loaded, fs, stdio);
+    if let Some((term, _)) = terminal {
+        // PID 1 leads its session and group: the terminal becomes its controlling one, with
+        // its group in the foreground.
+        term.pty()
+            .make_ctty(&kernel, &task.process, false)
+            .map_err(SandboxError::Files)?;
+    }
     // The app's limits are copied above; the sentry itself may hold many fds (shared file
     // fds, memfds), so its own soft limit goes up to the hard one.
     raise_nofile_limit();

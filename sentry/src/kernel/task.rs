@@ -94,12 +94,26 @@ pub fn format_initial_exec(args: &ExecArgs) -> String {
 }
 
 impl Task {
-    /// The sandbox's first task, PID 1, with the sentry's stdin, stdout and stderr.
-    pub fn new_init(kernel: Arc<Kernel>, pid: i32, loaded: Loaded, fs: FsContext) -> Task {
+    /// The sandbox's first task, PID 1, with the sentry's stdin, stdout and stderr, or
+    /// `stdio` (the sandbox's own terminal) as all three.
+    pub fn new_init(
+        kernel: Arc<Kernel>,
+        pid: i32,
+        loaded: Loaded,
+        fs: FsContext,
+        stdio: Option<Arc<File>>,
+    ) -> Task {
         let mut fds = FdTable::default();
-        for fd in 0..3 {
-            if let Some((file, flags)) = HostFile::from_stdio(fd) {
-                fds.put(fd as usize, File::new(Arc::new(file), flags), false);
+        if let Some(file) = stdio {
+            // One open file description, as a shell's terminal is.
+            for fd in 0..3 {
+                fds.put(fd, file.clone(), false);
+            }
+        } else {
+            for fd in 0..3 {
+                if let Some((file, flags)) = HostFile::from_stdio(fd) {
+                    fds.put(fd as usize, File::new(Arc::new(file), flags), false);
+                }
             }
         }
         let process = Process::new(pid, 0, pid, pid);
