@@ -498,6 +498,10 @@ impl Task {
                 }
             }
         }
+        // This thread's reference to its fd table goes now, not when its sentry thread lets
+        // go of the Task: a parent that has reaped the process must find its files closed
+        // (Linux's exit_files, before exit_notify).
+        drop(std::mem::take(&mut self.fds));
         let (last, group) = {
             let mut p = self.process.lock();
             p.threads -= 1;
