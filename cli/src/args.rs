@@ -85,6 +85,11 @@ pub struct DoArgs {
     /// The sandbox's hostname.
     #[arg(long, default_value = "blinders")]
     pub hostname: String,
+    /// Give the program a terminal of its own (needs a terminal on stdin): the host terminal
+    /// goes into raw mode and is relayed to a pty whose slave is the program's stdio and
+    /// controlling terminal, so shells inside get job control.
+    #[arg(long, short = 't')]
+    pub tty: bool,
     /// Bind a host directory into the sandbox (repeatable); writes there reach the host.
     #[arg(long = "volume", short = 'v', value_name = "HOST:GUEST[:ro]")]
     pub volumes: Vec<Volume>,

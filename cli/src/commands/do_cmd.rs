@@ -128,6 +128,10 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
             return Ok(e.code);
         }
     };
+    if opts.tty && !super::tty::stdin_is_terminal() {
+        eprintln!("blinders: -t needs a terminal on stdin");
+        return Ok(EXIT_USAGE);
+    }
     let pin_cpu = (!opts.no_pin).then(platform::current_cpu);
     let mut roots = vec![(PathBuf::from("/"), true)];
     for v in &opts.volumes {
@@ -152,7 +156,7 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
             read_only: v.read_only,
         })
         .collect();
-    let config = SandboxConfig {
+    let mut config = SandboxConfig {
         path: path
             .to_str()
             .context("the command's path is not valid UTF-8")?
@@ -173,6 +177,7 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
         strace: opts.strace,
         pin_cpu,
         hostname: opts.hostname,
+        terminal: None,
         storage: sentry::vfs::setup::Storage::Gofer {
             client: std::sync::Arc::new(client),
             overlay: true,
@@ -180,9 +185,22 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
             binds,
         },
     };
+    // The relay starts after the gofer, which must not inherit the blocked signals, and last,
+    // so that no error leaves the terminal raw.
+    let relay = if opts.tty {
+        let (relay, setup) =
+            super::tty::Relay::start().context("cannot put the terminal in raw mode")?;
+        config.terminal = Some(setup);
+        Some(relay)
+    } else {
+        None
+    };
     let pin = config.pin_cpu;
     let platform = Box::new(platform::ptrace::PtracePlatform::new(pin));
     let result = sentry::run(config, platform);
+    if let Some(relay) = relay {
+        relay.finish();
+    }
     tracing::info!("sentry peak RSS: {} kB", peak_rss_kb());
     let _ = gofer.kill();
     let _ = gofer.wait();

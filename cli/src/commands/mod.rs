@@ -2,3 +2,4 @@
 
 pub mod do_cmd;
 pub mod gofer;
+pub mod tty;

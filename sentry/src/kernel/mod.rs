@@ -8,6 +8,7 @@ pub mod process;
 pub(crate) mod sigframe;
 pub mod signal;
 pub mod task;
+pub mod terminal;
 pub mod timer;
 
 use std::collections::HashSet;
@@ -27,6 +28,10 @@ pub use task::{FsContext, Task};
 /// How big the memory file may grow: the most app memory a sandbox can hold at once.
 const MEMORY_FILE_SIZE: u64 = 1 << 40;
 
+/// si_code of SIGCHLD for a child that stopped, or continued (sigaction(2)).
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
+
 /// What a sandbox's first program is and how to run it.
 pub struct SandboxConfig {
     /// Absolute path of the program (resolved through PATH by the caller).
@@ -43,6 +48,10 @@ pub struct SandboxConfig {
     pub pin_cpu: Option<usize>,
     /// The sandbox's hostname (uname's nodename).
     pub hostname: String,
+    /// Give the sandbox a terminal of its own (`blinders do -t`): the first process runs
+    /// as a session leader with a pty slave as stdio and controlling terminal, and this is
+    /// called with the master. `None`: the first process gets the caller's stdio.
+    pub terminal: Option<terminal::TerminalSetup>,
 }
 
 /// How the sandbox's first process ended.
@@ -229,32 +238,115 @@ impl Kernel {
         init.event.notify_all();
     }
 
-    /// Whether `info` is discarded at once by `p`'s dispositions (ignored), or makes it stop
-    /// (job control, not implemented yet: dropped too).
-    fn ignored(p: &process::ProcState, sig: i32) -> bool {
+    /// Whether `sig` is discarded at once by `p`'s dispositions: ignored, or SIG_DFL with a
+    /// default action of ignore (SIGCONT's resume happens before this, at send time). A
+    /// signal blocked by the receiving thread (`mask`) stays pending, as Linux's sig_ignored.
+    fn ignored(p: &process::ProcState, sig: i32, mask: u64) -> bool {
+        if mask & signal::sig_bit(sig) != 0 {
+            return false;
+        }
         let action = p.actions[(sig - 1) as usize];
         match action.handler {
             signal::SIG_IGN => true,
-            signal::SIG_DFL => !matches!(
+            signal::SIG_DFL => matches!(
                 signal::default_action(sig),
-                signal::DefaultAction::Terminate | signal::DefaultAction::CoreDump
+                signal::DefaultAction::Ignore | signal::DefaultAction::Continue
             ),
             _ => false,
         }
+    }
+
+    /// What sending `sig` does before it is queued (Linux's prepare_signal): a stop signal
+    /// discards pending SIGCONTs; SIGCONT discards pending stop signals and resumes a stopped
+    /// process, even if SIGCONT is blocked or ignored. True if it resumed the process.
+    fn prepare_signal(p: &mut process::ProcState, sig: i32) -> bool {
+        if signal::default_action(sig) == signal::DefaultAction::Stop {
+            let cont = signal::sig_bit(libc::SIGCONT);
+            p.pending.set &= !cont;
+            for t in p.thread_signals.values() {
+                t.pending().set &= !cont;
+            }
+            false
+        } else if sig == libc::SIGCONT {
+            p.pending.set &= !signal::STOP_SIGNALS;
+            for t in p.thread_signals.values() {
+                t.pending().set &= !signal::STOP_SIGNALS;
+            }
+            if !p.stopped {
+                return false;
+            }
+            p.stopped = false;
+            p.stop_report = None;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Tells `child`'s parent that it stopped or continued (`code` CLD_STOPPED or
+    /// CLD_CONTINUED, `status` the signal): its waits wake, and it gets SIGCHLD unless its
+    /// SIGCHLD action has SA_NOCLDSTOP (sigaction(2)).
+    pub fn notify_parent_cldstop(&self, child: &Process, code: i32, status: i32) {
+        let (ppid, uid) = {
+            let c = child.lock();
+            (c.ppid, c.cred.as_ref().map_or(0, |c| c.ruid))
+        };
+        let Some(parent) = self.process(ppid) else {
+            return;
+        };
+        let nocldstop = parent.lock().actions[(libc::SIGCHLD - 1) as usize].flags
+            & libc::SA_NOCLDSTOP as u64
+            != 0;
+        if !nocldstop {
+            let info = SigInfo {
+                signo: libc::SIGCHLD,
+                code,
+                pid: child.pid,
+                uid,
+                status,
+                ..SigInfo::default()
+            };
+            self.send_process(&parent, info);
+        }
+        // The news becomes visible to waits after the SIGCHLD is pending, as on Linux, where
+        // the waiter is woken after the signal is sent. A resume or stop that came after
+        // wins.
+        {
+            let mut c = child.lock();
+            if code == CLD_STOPPED && c.stopped {
+                c.stop_report = Some(status);
+                c.cont_report = false;
+            } else if code == CLD_CONTINUED && !c.stopped {
+                c.cont_report = true;
+                c.stop_report = None;
+            }
+        }
+        let _guard = parent.lock();
+        parent.event.notify_all();
+    }
+
+    /// A stopped process was resumed: its parked threads go on, and its parent learns.
+    fn resumed(&self, target: &Process) {
+        {
+            let _guard = target.lock();
+            target.event.notify_all();
+        }
+        self.notify_parent_cldstop(target, CLD_CONTINUED, libc::SIGCONT);
     }
 
     /// Sends a process-directed signal (kill): pending for whichever thread does not block it.
     /// True if it became pending (not ignored, not pending already, the process not ending).
     pub fn send_process(&self, target: &Process, info: SigInfo) -> bool {
         let sig = info.signo;
-        let threads: Vec<Arc<signal::ThreadSignals>> = {
+        let resumed;
+        let threads: Option<Vec<Arc<signal::ThreadSignals>>> = {
             let mut p = target.lock();
             if p.exit.is_some() || p.group_exit.is_some() {
                 return false;
             }
             if sig == libc::SIGKILL {
                 // Every thread stops: those in app code trap on the kick, those blocked in
-                // the sentry are woken.
+                // the sentry (or parked by a group stop) are woken.
                 p.group_exit = Some(ExitStatus::Signaled(libc::SIGKILL));
                 let threads: Vec<_> = p.thread_signals.values().cloned().collect();
                 drop(p);
@@ -265,10 +357,24 @@ impl Kernel {
                 target.event.notify_all();
                 return true;
             }
-            if Self::ignored(&p, sig) || !p.pending.add(info) {
-                return false;
+            resumed = Self::prepare_signal(&mut p, sig);
+            // kill targets the main thread (or, gone, any thread) for Linux's check.
+            let mask = p
+                .thread_signals
+                .get(&target.pid)
+                .or_else(|| p.thread_signals.values().next())
+                .map_or(0, |t| t.mask());
+            if Self::ignored(&p, sig, mask) || !p.pending.add(info) {
+                None
+            } else {
+                Some(p.thread_signals.values().cloned().collect())
             }
-            p.thread_signals.values().cloned().collect()
+        };
+        if resumed {
+            self.resumed(target);
+        }
+        let Some(threads) = threads else {
+            return false;
         };
         for t in threads {
             t.notify();
@@ -281,8 +387,9 @@ impl Kernel {
     /// Sends a thread-directed signal (tgkill, a fault, SIGPIPE) to thread `to` of `target`.
     /// True if it became pending.
     pub fn send_thread(&self, target: &Process, to: &signal::ThreadSignals, info: SigInfo) -> bool {
+        let resumed;
         {
-            let p = target.lock();
+            let mut p = target.lock();
             if p.exit.is_some() || p.group_exit.is_some() {
                 return false;
             }
@@ -290,9 +397,17 @@ impl Kernel {
                 drop(p);
                 return self.send_process(target, info);
             }
-            if Self::ignored(&p, info.signo) {
+            resumed = Self::prepare_signal(&mut p, info.signo);
+            if Self::ignored(&p, info.signo, to.mask()) {
+                drop(p);
+                if resumed {
+                    self.resumed(target);
+                }
                 return false;
             }
+        }
+        if resumed {
+            self.resumed(target);
         }
         if !to.pending().add(info) {
             return false;
@@ -301,6 +416,76 @@ impl Kernel {
         let _guard = target.lock();
         target.event.notify_all();
         true
+    }
+
+    /// Whether process group `pgid` is orphaned (credentials(7)): no live member has a parent
+    /// in another group of the same session. `ignore` is a process about to end.
+    pub fn pgrp_orphaned(&self, pgid: i32, ignore: i32) -> bool {
+        for p in self.processes() {
+            let (ppid, sid) = {
+                let s = p.lock();
+                if s.pgid != pgid || s.exit.is_some() || p.pid == ignore {
+                    continue;
+                }
+                (s.ppid, s.sid)
+            };
+            let Some(parent) = self.process(ppid) else {
+                continue;
+            };
+            let pp = parent.lock();
+            if pp.pgid != pgid && pp.sid == sid {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The live members of process group `pgid`.
+    pub fn pgrp_members(&self, pgid: i32) -> Vec<Arc<Process>> {
+        self.processes()
+            .into_iter()
+            .filter(|p| {
+                let s = p.lock();
+                s.pgid == pgid && s.exit.is_none()
+            })
+            .collect()
+    }
+
+    /// When process `exiting` ends, groups it kept from being orphaned (its own, and its
+    /// children's) that have stopped members get SIGHUP then SIGCONT (POSIX: the stopped
+    /// jobs would otherwise never be continued).
+    pub fn kill_orphaned_pgrps(&self, exiting: &Process, children: &[i32]) {
+        let (my_pgid, my_sid, ppid) = {
+            let s = exiting.lock();
+            (s.pgid, s.sid, s.ppid)
+        };
+        let mut groups = Vec::new();
+        if let Some(parent) = self.process(ppid) {
+            let pp = parent.lock();
+            if pp.pgid != my_pgid && pp.sid == my_sid {
+                groups.push(my_pgid);
+            }
+        }
+        for &c in children {
+            if let Some(child) = self.process(c) {
+                let s = child.lock();
+                if s.pgid != my_pgid && s.sid == my_sid && !groups.contains(&s.pgid) {
+                    groups.push(s.pgid);
+                }
+            }
+        }
+        for pgid in groups {
+            let members = self.pgrp_members(pgid);
+            let stopped = members.iter().any(|m| m.lock().stopped);
+            if !stopped || !self.pgrp_orphaned(pgid, exiting.pid) {
+                continue;
+            }
+            for sig in [libc::SIGHUP, libc::SIGCONT] {
+                for m in &members {
+                    self.send_process(m, SigInfo::sent(sig, signal::SI_KERNEL, 0, 0));
+                }
+            }
+        }
     }
 
     /// Kills every process (the sandbox is ending).
@@ -436,7 +621,24 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         }
     })?;
     drop(lookup);
-    let mut task = Task::new_init(kernel.clone(), pid, loaded, fs);
+    let terminal = match config.terminal {
+        Some(setup) => {
+            let (term, slave) = terminal::Terminal::new(&kernel).map_err(SandboxError::Files)?;
+            let term = Arc::new(term);
+            setup(term.clone());
+            Some((term, slave))
+        }
+        None => None,
+    };
+    let stdio = terminal.as_ref().map(|(_, slave)| slave.clone());
+    let mut task = Task::new_init(kernel.clone(), pid, loaded, fs, stdio);
+    if let Some((term, _)) = terminal {
+        // PID 1 leads its session and group: the terminal becomes its controlling one, with
+        // its group in the foreground.
+        term.pty()
+            .make_ctty(&kernel, &task.process, false)
+            .map_err(SandboxError::Files)?;
+    }
     // The app's limits are copied above; the sentry itself may hold many fds (shared file
     // fds, memfds), so its own soft limit goes up to the hard one.
     raise_nofile_limit();

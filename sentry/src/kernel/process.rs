@@ -43,6 +43,11 @@ pub fn current_process() -> Option<Arc<Process>> {
     CURRENT.with(|c| c.borrow().as_ref().map(|(p, _)| p.clone()))
 }
 
+/// The signal mask of the task the calling sentry thread serves (0 without one).
+pub fn current_blocked() -> u64 {
+    CURRENT.with(|c| c.borrow().as_ref().map_or(0, |(_, t)| t.mask()))
+}
+
 /// Whether the task served by the calling thread must stop blocking: its process is ending,
 /// or a signal it does not block is pending. Blocking waits check this every INTERRUPT_POLL.
 pub fn interrupted() -> bool {
@@ -143,6 +148,13 @@ pub struct ProcState {
     /// The controlling terminal (Linux's `signal->tty`): inherited by fork, dropped by
     /// setsid and when the terminal hangs up.
     pub ctty: Option<std::sync::Weak<crate::fs::tty::pty::Pty>>,
+    /// Job control (signal(7)): the process is in a group stop; its threads park before
+    /// returning to the app until SIGCONT or SIGKILL.
+    pub stopped: bool,
+    /// A stop not yet reported to a WUNTRACED wait: the signal that stopped it.
+    pub stop_report: Option<i32>,
+    /// A resume by SIGCONT not yet reported to a WCONTINUED wait.
+    pub cont_report: bool,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -188,6 +200,9 @@ impl Process {
                 // SAFETY: as above.
                 children_usage: unsafe { std::mem::zeroed() },
                 ctty: None,
+                stopped: false,
+                stop_report: None,
+                cont_report: false,
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),

@@ -55,6 +55,12 @@ pub fn sig_bit(sig: i32) -> u64 {
     1u64 << (sig - 1)
 }
 
+/// The stop signals: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU.
+pub const STOP_SIGNALS: u64 = (1 << (libc::SIGSTOP - 1))
+    | (1 << (libc::SIGTSTP - 1))
+    | (1 << (libc::SIGTTIN - 1))
+    | (1 << (libc::SIGTTOU - 1));
+
 /// SIGKILL and SIGSTOP can be neither blocked nor caught.
 pub const UNBLOCKABLE: u64 = (1 << (libc::SIGKILL - 1)) | (1 << (libc::SIGSTOP - 1));
 

@@ -94,12 +94,26 @@ pub fn format_initial_exec(args: &ExecArgs) -> String {
 }
 
 impl Task {
-    /// The sandbox's first task, PID 1, with the sentry's stdin, stdout and stderr.
-    pub fn new_init(kernel: Arc<Kernel>, pid: i32, loaded: Loaded, fs: FsContext) -> Task {
+    /// The sandbox's first task, PID 1, with the sentry's stdin, stdout and stderr, or
+    /// `stdio` (the sandbox's own terminal) as all three.
+    pub fn new_init(
+        kernel: Arc<Kernel>,
+        pid: i32,
+        loaded: Loaded,
+        fs: FsContext,
+        stdio: Option<Arc<File>>,
+    ) -> Task {
         let mut fds = FdTable::default();
-        for fd in 0..3 {
-            if let Some((file, flags)) = HostFile::from_stdio(fd) {
-                fds.put(fd as usize, File::new(Arc::new(file), flags), false);
+        if let Some(file) = stdio {
+            // One open file description, as a shell's terminal is.
+            for fd in 0..3 {
+                fds.put(fd, file.clone(), false);
+            }
+        } else {
+            for fd in 0..3 {
+                if let Some((file, flags)) = HostFile::from_stdio(fd) {
+                    fds.put(fd as usize, File::new(Arc::new(file), flags), false);
+                }
             }
         }
         let process = Process::new(pid, 0, pid, pid);
@@ -297,7 +311,16 @@ impl Task {
                 self.deliver_signals();
             }
             if self.exit.is_none() {
-                self.exit = self.process.lock().group_exit;
+                let stopped = {
+                    let p = self.process.lock();
+                    self.exit = p.group_exit;
+                    p.stopped
+                };
+                if stopped && self.exit.is_none() {
+                    // A group stop: this thread stops before it returns to the app.
+                    self.park();
+                    continue;
+                }
             }
             if let Some(status) = self.exit {
                 return Ok(status);
@@ -393,10 +416,13 @@ impl Task {
                         return;
                     }
                     super::signal::DefaultAction::Stop => {
-                        tracing::warn!(
-                            "signal {}: stopping is not implemented yet (job control)",
-                            info.signo
-                        );
+                        // SIGTSTP, SIGTTIN and SIGTTOU cannot stop a process of an orphaned
+                        // group, whose stop no shell would ever undo: discarded (signal(7)).
+                        let pgid = self.process.lock().pgid;
+                        if info.signo != libc::SIGSTOP && self.kernel.pgrp_orphaned(pgid, 0) {
+                            continue;
+                        }
+                        self.group_stop(info.signo);
                     }
                     _ => {}
                 },
@@ -412,6 +438,41 @@ impl Task {
         }
         if let Some(mask) = self.signals.saved_mask.take() {
             self.sig.set_mask(mask);
+        }
+    }
+
+    /// Stops every thread of the process with `sig` (a stop signal's default action): the
+    /// others park on their way back to the app, the parent is told, and this thread parks
+    /// until SIGCONT or SIGKILL.
+    fn group_stop(&mut self, sig: i32) {
+        let threads: Vec<_> = {
+            let mut p = self.process.lock();
+            if p.group_exit.is_some() {
+                return;
+            }
+            p.stopped = true;
+            p.cont_report = false;
+            p.thread_signals.values().cloned().collect()
+        };
+        for t in threads {
+            if !Arc::ptr_eq(&t, &self.sig) {
+                t.notify();
+            }
+        }
+        self.kernel
+            .notify_parent_cldstop(&self.process, super::CLD_STOPPED, sig);
+        self.park();
+    }
+
+    /// Waits, running no app code and holding no lock but the wait's, until the process is
+    /// continued or killed.
+    fn park(&mut self) {
+        let mut p = self.process.lock();
+        while p.stopped && p.group_exit.is_none() {
+            p = self.process.wait_event(p);
+        }
+        if self.exit.is_none() {
+            self.exit = p.group_exit;
         }
     }
 
@@ -483,6 +544,10 @@ impl Task {
             }
         }
         self.release_robust_futexes();
+        // This thread's reference to its fd table goes now, not when its sentry thread lets
+        // go of the Task: a parent that has reaped the process must find its files closed
+        // (Linux's exit_files, before exit_notify).
+        drop(std::mem::take(&mut self.fds));
         let (last, group) = {
             let mut p = self.process.lock();
             p.threads -= 1;
@@ -528,7 +593,9 @@ impl Task {
             (p.ppid, std::mem::take(&mut p.children))
         };
         crate::fs::tty::pty::session_leader_exit(&self.kernel, &self.process);
-        self.kernel.reparent_to_init(self.process.pid, children);
+        self.kernel
+            .reparent_to_init(self.process.pid, children.clone());
+        self.kernel.kill_orphaned_pgrps(&self.process, &children);
         let Some(parent) = self.kernel.process(ppid) else {
             self.kernel.remove_process(self.process.pid);
             return;

@@ -164,24 +164,37 @@ enum Which {
     Pgid(i32),
 }
 
-/// The wait status word of an ended process (wait(2)).
-fn wait_status(status: ExitStatus) -> i32 {
-    match status {
-        ExitStatus::Exited(code) => (code & 0xff) << 8,
+/// What a wait reports of a child (wait(2)).
+#[derive(Clone, Copy)]
+enum ChildEvent {
+    Exited(ExitStatus),
+    /// Stopped by this signal (WUNTRACED, WSTOPPED).
+    Stopped(i32),
+    /// Resumed by SIGCONT (WCONTINUED).
+    Continued,
+}
+
+/// The wait status word of a child's change of state (wait(2)).
+fn wait_status(event: ChildEvent) -> i32 {
+    match event {
+        ChildEvent::Exited(ExitStatus::Exited(code)) => (code & 0xff) << 8,
         // The core-dump flag (0x80) is set only when a core file was written; the sandbox
         // writes none.
-        ExitStatus::Signaled(sig) => sig & 0x7f,
+        ChildEvent::Exited(ExitStatus::Signaled(sig)) => sig & 0x7f,
+        ChildEvent::Stopped(sig) => 0x7f | ((sig & 0xff) << 8),
+        ChildEvent::Continued => 0xffff,
     }
 }
 
-/// Finds an ended child matching `which` (and `options`' clone rules); reaps it unless
-/// `nowait`. Returns (pid, status) or None if matching children exist but none has ended;
-/// ECHILD if none match at all.
-fn find_zombie(
+/// Finds a child matching `which` (and `options`' clone rules) with something to report:
+/// ended (reaped unless WNOWAIT; only with WEXITED), stopped (WUNTRACED) or continued
+/// (WCONTINUED), each reported once unless WNOWAIT. Returns None if matching children exist
+/// but none has news; ECHILD if none match at all.
+fn find_child(
     task: &Task,
     which: Which,
     options: i32,
-) -> Result<Option<(i32, ExitStatus, libc::rusage)>, Errno> {
+) -> Result<Option<(i32, ChildEvent, libc::rusage)>, Errno> {
     let children = task.process.lock().children.clone();
     let mut any = false;
     for pid in children {
@@ -205,6 +218,9 @@ fn find_zombie(
         }
         any = true;
         if let Some(status) = exit {
+            if options & WEXITED == 0 {
+                continue;
+            }
             let usage = child.lock().usage;
             if options & WNOWAIT == 0 {
                 let mut p = task.process.lock();
@@ -213,7 +229,29 @@ fn find_zombie(
                 drop(p);
                 task.kernel.remove_process(pid);
             }
-            return Ok(Some((pid, status, usage)));
+            return Ok(Some((pid, ChildEvent::Exited(status), usage)));
+        }
+        let event = {
+            let mut c = child.lock();
+            let consume = options & WNOWAIT == 0;
+            if let (Some(sig), true) = (c.stop_report, options & WUNTRACED != 0) {
+                if consume {
+                    c.stop_report = None;
+                }
+                Some((ChildEvent::Stopped(sig), c.host_pid))
+            } else if c.cont_report && options & WCONTINUED != 0 {
+                if consume {
+                    c.cont_report = false;
+                }
+                Some((ChildEvent::Continued, c.host_pid))
+            } else {
+                None
+            }
+        };
+        if let Some((event, host_pid)) = event {
+            // What the live child has used so far (Linux fills it for stops and resumes).
+            let usage = crate::kernel::process::host_usage(host_pid);
+            return Ok(Some((pid, event, usage)));
         }
     }
     if !any {
@@ -222,15 +260,15 @@ fn find_zombie(
     Ok(None)
 }
 
-/// Waits for a child as wait4 and waitid do; Ok(None) for WNOHANG with nothing ended.
+/// Waits for a child as wait4 and waitid do; Ok(None) for WNOHANG with nothing to report.
 fn wait_child(
     task: &Task,
     which: Which,
     options: i32,
-) -> Result<Option<(i32, ExitStatus, libc::rusage)>, Errno> {
+) -> Result<Option<(i32, ChildEvent, libc::rusage)>, Errno> {
     let process: Arc<Process> = task.process.clone();
     loop {
-        if let Some(found) = find_zombie(task, which, options)? {
+        if let Some(found) = find_child(task, which, options)? {
             return Ok(Some(found));
         }
         if options & WNOHANG != 0 {
@@ -261,7 +299,9 @@ pub fn sys_wait4(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if pid == i32::MIN {
         return Err(Errno::ESRCH);
     }
-    let Some((child, status, usage)) = wait_child(task, which_of(task, pid), options)? else {
+    // wait4 always waits for ends; WUNTRACED and WCONTINUED add stops and resumes.
+    let which = which_of(task, pid);
+    let Some((child, status, usage)) = wait_child(task, which, options | WEXITED)? else {
         return Ok(0);
     };
     if status_addr != 0 {
@@ -313,12 +353,7 @@ pub fn sys_waitid(task: &mut Task, a: &SyscallArgs) -> SysResult {
         }
         _ => return Err(Errno::EINVAL),
     };
-    let found = if options & WEXITED != 0 {
-        wait_child(task, which, options)?
-    } else {
-        // Stopped and continued children arrive with job control.
-        find_zombie(task, which, options | WNOHANG).map(|_| None)?
-    };
+    let found = wait_child(task, which, options)?;
     let mut info = ChildInfo {
         signo: 0,
         errno: 0,
@@ -330,13 +365,15 @@ pub fn sys_waitid(task: &mut Task, a: &SyscallArgs) -> SysResult {
         pad2: 0,
         rest: [0; 12],
     };
-    if let Some((pid, status, _)) = found {
+    if let Some((pid, event, _)) = found {
         info.signo = libc::SIGCHLD;
         info.pid = pid;
         info.uid = task.cred.ruid;
-        (info.code, info.status) = match status {
-            ExitStatus::Exited(code) => (libc::CLD_EXITED, code),
-            ExitStatus::Signaled(sig) => (libc::CLD_KILLED, sig),
+        (info.code, info.status) = match event {
+            ChildEvent::Exited(ExitStatus::Exited(code)) => (libc::CLD_EXITED, code),
+            ChildEvent::Exited(ExitStatus::Signaled(sig)) => (libc::CLD_KILLED, sig),
+            ChildEvent::Stopped(sig) => (libc::CLD_STOPPED, sig),
+            ChildEvent::Continued => (libc::CLD_CONTINUED, libc::SIGCONT),
         };
     }
     if infop != 0 {

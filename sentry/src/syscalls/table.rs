@@ -172,7 +172,7 @@ table! {
     DUP => fs::sys_dup, Full;
     DUP2 => fs::sys_dup2, Full;
     DUP3 => fs::sys_dup3, Full;
-    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; no TIOCSTI, TIOCVHANGUP or job-control checks; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; FIOCLEX, FIONCLEX, FIONBIO");
+    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; FIOCLEX, FIONCLEX, FIONBIO");
     MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
     MUNMAP => mmap::sys_munmap, Full;
     MPROTECT => mmap::sys_mprotect, Full;
@@ -192,8 +192,8 @@ table! {
     VFORK => process::sys_vfork, Full;
     CLONE => process::sys_clone, Partial("no namespaces (EPERM), no CLONE_PIDFD");
     CLONE3 => process::sys_clone3, Partial("no namespaces (EPERM), no CLONE_PIDFD, set_tid or cgroup");
-    WAIT4 => process::sys_wait4, Partial("no stopped or continued children yet; no child rusage");
-    WAITID => process::sys_waitid, Partial("no stopped or continued children yet; no pidfds");
+    WAIT4 => process::sys_wait4, Partial("no ptrace stops");
+    WAITID => process::sys_waitid, Partial("no ptrace stops; no pidfds");
     GETPGID => process::sys_getpgid, Full;
     GETPGRP => process::sys_getpgrp, Full;
     GETSID => process::sys_getsid, Full;
@@ -267,9 +267,9 @@ table! {
     RT_SIGTIMEDWAIT => signal::sys_rt_sigtimedwait, Partial("real-time signals do not queue");
     RT_SIGQUEUEINFO => process::sys_rt_sigqueueinfo, Partial("real-time signals do not queue");
     RT_TGSIGQUEUEINFO => process::sys_rt_tgsigqueueinfo, Partial("real-time signals do not queue");
-    KILL => process::sys_kill, Partial("stop signals are dropped (no job control yet)");
-    TKILL => process::sys_tkill, Partial("stop signals are dropped (no job control yet)");
-    TGKILL => process::sys_tgkill, Partial("stop signals are dropped (no job control yet)");
+    KILL => process::sys_kill, Full;
+    TKILL => process::sys_tkill, Full;
+    TGKILL => process::sys_tgkill, Full;
 }
 
 static TABLE: [Option<Entry>; SYSCALL_TABLE_LEN] = build();

@@ -77,6 +77,7 @@ pub fn ioctl(task: &mut Task, file: &Arc<File>, request: u64, arg: u64) -> SysRe
         }
         TCSETS | TCSETSW | TCSETSF => {
             let t: Termios = mm.read_val(arg)?;
+            pty.job_control(libc::SIGTTOU)?;
             pty.set_termios(t, request == TCSETSF);
             Ok(0)
         }
@@ -95,6 +96,7 @@ pub fn ioctl(task: &mut Task, file: &Arc<File>, request: u64, arg: u64) -> SysRe
         }
         TCSETS2 | TCSETSW2 | TCSETSF2 => {
             let t: Termios2 = mm.read_val(arg)?;
+            pty.job_control(libc::SIGTTOU)?;
             pty.set_termios(t.t, request == TCSETSF2);
             Ok(0)
         }
@@ -238,6 +240,11 @@ fn set_pgrp(task: &Task, pty: &Arc<Pty>, is_ctty: bool, arg: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let sid = task.process.lock().sid;
+    // A background caller gets SIGTTOU first (an orphaned one ENOTTY), as tiocspgrp.
+    match pty.job_control(libc::SIGTTOU) {
+        Err(Errno::EIO) => return Err(Errno::ENOTTY),
+        r => r?,
+    }
     if !is_ctty || pty.session().0 != Some(sid) {
         return Err(Errno::ENOTTY);
     }

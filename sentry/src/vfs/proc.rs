@@ -367,6 +367,8 @@ fn state_letter(p: &Process) -> (char, &'static str) {
     let s = p.lock();
     if s.exit.is_some() {
         ('Z', "zombie")
+    } else if s.stopped {
+        ('T', "stopped")
     } else {
         ('S', "sleeping")
     }

@@ -105,6 +105,7 @@ const ECHOE: u32 = 0o20;
 const ECHOK: u32 = 0o40;
 const ECHONL: u32 = 0o100;
 const NOFLSH: u32 = 0o200;
+const TOSTOP: u32 = 0o400;
 const ECHOCTL: u32 = 0o1000;
 const ECHOKE: u32 = 0o4000;
 const IEXTEN: u32 = 0o100000;

@@ -385,6 +385,48 @@ impl Pty {
         }
     }
 
+    /// Job control for a caller using this terminal (tty_ioctl(4), Linux's
+    /// __tty_check_change): a process of a background group whose controlling terminal this
+    /// is gets `sig` (SIGTTIN for reads, SIGTTOU for writes with TOSTOP and for changes of
+    /// the terminal's settings) sent to its whole group, and the call restarts once it is
+    /// continued. If it blocks or ignores `sig`, reads fail with EIO and the rest go on; a
+    /// process of an orphaned group gets EIO.
+    pub fn job_control(self: &Arc<Self>, sig: i32) -> Result<(), Errno> {
+        let Some(process) = crate::kernel::process::current_process() else {
+            return Ok(());
+        };
+        if !ctty_of(&process).is_some_and(|c| Arc::ptr_eq(&c, self)) {
+            return Ok(());
+        }
+        let (my_pgrp, ignored) = {
+            let p = process.lock();
+            let handler = p.actions[(sig - 1) as usize].handler;
+            let blocked = crate::kernel::process::current_blocked()
+                & crate::kernel::signal::sig_bit(sig)
+                != 0;
+            (p.pgid, blocked || handler == crate::kernel::signal::SIG_IGN)
+        };
+        let fg = self.lock().pgrp;
+        if fg.is_none_or(|fg| fg == my_pgrp) {
+            return Ok(());
+        }
+        let Some(kernel) = self.kernel() else {
+            return Ok(());
+        };
+        if ignored {
+            return if sig == libc::SIGTTIN {
+                Err(Errno::EIO)
+            } else {
+                Ok(())
+            };
+        }
+        if kernel.pgrp_orphaned(my_pgrp, 0) {
+            return Err(Errno::EIO);
+        }
+        signal_group(&kernel, my_pgrp, sig, SI_KERNEL, 0, 0);
+        Err(Errno::ERESTARTSYS)
+    }
+
     /// (session, foreground group).
     pub fn session(&self) -> (Option<i32>, Option<i32>) {
         let s = self.lock();
@@ -720,6 +762,7 @@ impl FileOps for PtySlave {
         if buf.is_empty() {
             return Ok(0);
         }
+        self.pty.job_control(libc::SIGTTIN)?;
         let t = self.pty.termios();
         if t.lflag & super::ICANON == 0 {
             return self.read_raw(buf, usize::from(t.cc[VMIN]), u64::from(t.cc[VTIME]));
@@ -748,6 +791,9 @@ impl FileOps for PtySlave {
     }
 
     fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
+        if self.pty.termios().lflag & super::TOSTOP != 0 {
+            self.pty.job_control(libc::SIGTTOU)?;
+        }
         let nonblock = self.nonblock.load(Ordering::Relaxed);
         let mut done = 0;
         let r = wait_ready(None, || {
