@@ -437,6 +437,10 @@ impl Task {
                 }
             }
         }
+        // exit_files: the thread lets go of its fd table before its parent can learn of the
+        // death, so a reaped child holds no sockets or pipe ends open.
+        let fds = std::mem::replace(&mut self.fds, Arc::new(Mutex::new(Default::default())));
+        drop(fds);
         let (last, group) = {
             let mut p = self.process.lock();
             p.threads -= 1;

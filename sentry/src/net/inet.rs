@@ -127,6 +127,11 @@ struct Sock {
     err: i32,
     /// The TCP peer closed: the next write is taken and answered with a reset (EPIPE).
     peer_closed: bool,
+    /// TCP: a FIN came in (the peer shut its writing side or closed), and one went out.
+    fin_rcvd: bool,
+    fin_sent: bool,
+    /// TCP: the connection was reset.
+    reset: bool,
     opts: SockOpts,
     v6only: bool,
     /// IPPROTO_IP, IPPROTO_IPV6 and IPPROTO_TCP options, stored as given.
@@ -152,6 +157,9 @@ impl Sock {
             shutdown: 0,
             err: 0,
             peer_closed: false,
+            fin_rcvd: false,
+            fin_sent: false,
+            reset: false,
             opts: SockOpts::default(),
             v6only: false,
             proto_opts: BTreeMap::new(),
@@ -179,6 +187,12 @@ impl Sock {
             return !is_v4(dst) || !self.v6only;
         }
         l.ip == *dst
+    }
+
+    /// Whether a TCP socket is in Linux's TCP_CLOSE state: never connected, reset, or both
+    /// FINs exchanged.
+    fn closed(&self) -> bool {
+        self.state == State::Unconnected || self.reset || (self.fin_rcvd && self.fin_sent)
     }
 
     fn reuseport(&self) -> bool {
@@ -386,8 +400,10 @@ impl Net {
             if !s.stream.is_empty() || embryo {
                 p.err = libc::ECONNRESET;
                 p.shutdown = SHUTDOWN_MASK;
+                p.reset = true;
             } else {
                 p.shutdown |= RCV_SHUTDOWN;
+                p.fin_rcvd = true;
                 p.peer_closed = true;
             }
             p.gen += 1;
@@ -623,6 +639,7 @@ impl InetSocket {
                     me.peer_closed = false;
                     me.err = libc::EPIPE;
                     me.shutdown = SHUTDOWN_MASK;
+                    me.reset = true;
                     me.gen += 1;
                     poll::notify();
                     return Ok(Some(len));
@@ -816,14 +833,6 @@ impl InetSocket {
             Proto::Udp => self.recv_udp(len, flags),
         }
     }
-
-    fn level(&self) -> i32 {
-        if self.v6 {
-            libc::IPPROTO_IPV6
-        } else {
-            libc::IPPROTO_IP
-        }
-    }
 }
 
 impl Drop for InetSocket {
@@ -1015,16 +1024,9 @@ impl Socket for InetSocket {
     }
 
     fn getpeername(&self) -> Result<Vec<u8>, Errno> {
-        self.with(|s| {
-            let connected = s.state == State::Connected
-                && s.shutdown != SHUTDOWN_MASK
-                && (s.proto == Proto::Udp || s.peer.is_some() || s.peer_closed);
-            match s.remote {
-                Some(r) if connected || s.proto == Proto::Tcp && s.state == State::Connected => {
-                    Ok(s.sockaddr(Some(r)))
-                }
-                _ => Err(Errno::ENOTCONN),
-            }
+        self.with(|s| match s.remote {
+            Some(r) if s.proto == Proto::Udp || !s.closed() => Ok(s.sockaddr(Some(r))),
+            _ => Err(Errno::ENOTCONN),
         })
     }
 
@@ -1071,8 +1073,10 @@ impl Socket for InetSocket {
             me.gen += 1;
             let peer = me.peer;
             if mode & SEND_SHUTDOWN != 0 {
+                me.fin_sent = true;
                 if let Some(p) = peer.and_then(|p| net.socks.get_mut(&p)) {
                     p.shutdown |= RCV_SHUTDOWN;
+                    p.fin_rcvd = true;
                     p.gen += 1;
                 }
             }
@@ -1096,7 +1100,7 @@ impl Socket for InetSocket {
         }
         let stored = |d: i32| int(self.with(|s| *s.proto_opts.get(&(level, name)).unwrap_or(&d)));
         match (level, name) {
-            (libc::IPPROTO_TCP, _) if self.proto != Proto::Tcp => Err(Errno::EOPNOTSUPP),
+            (libc::IPPROTO_TCP, _) if self.proto != Proto::Tcp => Err(Errno::ENOPROTOOPT),
             (libc::IPPROTO_TCP, libc::TCP_NODELAY | libc::TCP_CORK | libc::TCP_QUICKACK) => {
                 stored(i32::from(name == libc::TCP_QUICKACK))
             }
@@ -1112,9 +1116,7 @@ impl Socket for InetSocket {
             (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS) if self.v6 => stored(64),
             (libc::IPPROTO_IP, libc::IP_TOS) => stored(0),
             (libc::IPPROTO_IP, libc::IP_TTL) => stored(64),
-            (l, _) if l == self.level() => Err(Errno::ENOPROTOOPT),
-            (libc::IPPROTO_IP | libc::IPPROTO_IPV6, _) => Err(Errno::ENOPROTOOPT),
-            _ => Err(Errno::EOPNOTSUPP),
+            _ => Err(Errno::ENOPROTOOPT),
         }
     }
 
@@ -1139,7 +1141,7 @@ impl Socket for InetSocket {
                 poll::notify();
                 Ok(())
             }
-            (libc::IPPROTO_TCP, _) if self.proto != Proto::Tcp => Err(Errno::EOPNOTSUPP),
+            (libc::IPPROTO_TCP, _) if self.proto != Proto::Tcp => Err(Errno::ENOPROTOOPT),
             (libc::IPPROTO_TCP, libc::TCP_NODELAY | libc::TCP_CORK | libc::TCP_QUICKACK) => {
                 store(i32::from(v != 0))
             }
@@ -1178,7 +1180,8 @@ impl Socket for InetSocket {
                 store(if v == -1 { 64 } else { v })
             }
             (libc::IPPROTO_IP | libc::IPPROTO_IPV6, _) => Err(Errno::ENOPROTOOPT),
-            _ => Err(Errno::EOPNOTSUPP),
+            // ip_setsockopt: a level it does not know.
+            _ => Err(Errno::ENOPROTOOPT),
         }
     }
 
@@ -1259,7 +1262,7 @@ impl FileOps for InetSocket {
                         return m;
                     }
                     // tcp_poll: a closed socket hangs up, and is "writable".
-                    if s.shutdown == SHUTDOWN_MASK || s.state == State::Unconnected {
+                    if s.shutdown == SHUTDOWN_MASK || s.closed() {
                         m |= POLLHUP;
                     }
                     if s.shutdown & RCV_SHUTDOWN != 0 {
