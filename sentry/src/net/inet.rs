@@ -975,13 +975,8 @@ impl Socket for InetSocket {
             Ok(Some((e, remote)))
         })?;
         let caller = Caller::current();
-        let file: Arc<dyn FileOps> = Arc::new(InetSocket::new(
-            self.ns.clone(),
-            e,
-            v6,
-            Proto::Tcp,
-            &caller,
-        ));
+        let file: Arc<dyn FileOps> =
+            Arc::new(InetSocket::new(self.ns.clone(), e, v6, Proto::Tcp, &caller));
         let addr = self.run(|net| net.socks[&e].sockaddr(peer));
         Ok((file, addr))
     }

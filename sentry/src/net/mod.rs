@@ -312,11 +312,11 @@ impl Stack {
     ) -> Result<Arc<dyn FileOps>, Errno> {
         match family {
             libc::AF_UNIX => Ok(self.unix.socket(caller, unix_type(ty, protocol)?)),
-            libc::AF_INET | libc::AF_INET6 => Ok(self.inet.socket(
-                caller,
-                family == libc::AF_INET6,
-                inet_proto(ty, protocol)?,
-            )),
+            libc::AF_INET | libc::AF_INET6 => {
+                Ok(self
+                    .inet
+                    .socket(caller, family == libc::AF_INET6, inet_proto(ty, protocol)?))
+            }
             _ => Err(Errno::EAFNOSUPPORT),
         }
     }
