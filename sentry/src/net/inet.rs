@@ -351,13 +351,11 @@ impl Net {
     }
 
     /// The socket's local endpoint, autobinding it (inet_autobind) if it has none.
-    fn autobind(&mut self, id: Id, src: Ipv6Addr) -> Result<Endpoint, Errno> {
+    fn autobind(&mut self, id: Id) -> Result<Endpoint, Errno> {
         match self.socks[&id].local {
             Some(l) => Ok(l),
             None => {
-                let any = if self.socks[&id].v6 && !is_v4(&src) {
-                    Ipv6Addr::UNSPECIFIED
-                } else if self.socks[&id].v6 {
+                let any = if self.socks[&id].v6 {
                     Ipv6Addr::UNSPECIFIED
                 } else {
                     v4_any()
@@ -561,7 +559,7 @@ impl InetSocket {
                 return Ok(None);
             }
             let src = source_for(&dst.ip);
-            let mut local = net.autobind(id, src)?;
+            let mut local = net.autobind(id)?;
             if local.ip.is_unspecified() || local.ip == v4_any() {
                 local.ip = src;
                 net.sock(id).local = Some(local);
@@ -758,7 +756,7 @@ impl InetSocket {
                 return Err(Errno::EINVAL);
             }
             let src = source_for(&dst.ip);
-            let mut from = net.autobind(id, src)?;
+            let mut from = net.autobind(id)?;
             if from.ip.is_unspecified() || from.ip == v4_any() {
                 from.ip = src;
             }
@@ -1001,7 +999,7 @@ impl Socket for InetSocket {
             Proto::Tcp => self.connect_tcp(dst, nonblock),
             Proto::Udp => self.run(|net| {
                 let src = source_for(&dst.ip);
-                let mut local = net.autobind(self.id, src)?;
+                let mut local = net.autobind(self.id)?;
                 if local.ip.is_unspecified() || local.ip == v4_any() {
                     local.ip = src;
                 }
@@ -1116,7 +1114,7 @@ impl Socket for InetSocket {
     }
 
     fn setsockopt(&self, level: i32, name: i32, value: &[u8]) -> Result<(), Errno> {
-        if value.len() < 4 && !(level == libc::IPPROTO_IP && !value.is_empty()) {
+        if value.is_empty() || (value.len() < 4 && level != libc::IPPROTO_IP) {
             return Err(Errno::EINVAL);
         }
         let v = if value.len() >= 4 {
