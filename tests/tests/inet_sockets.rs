@@ -224,3 +224,26 @@ echo done
     out.assert_code(0);
     assert_eq!(out.stdout_str(), "hello from http.server\ndone\n");
 }
+
+/// glibc's interface listings see `lo` alone, through NETLINK_ROUTE dumps.
+#[test]
+fn getifaddrs_and_if_nameindex_see_only_lo() {
+    let prog = compile("ifaddrs", &[]);
+    let out = run_sandboxed(&[prog.to_str().unwrap()], &RunOpts::new());
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout_str(),
+        "lo family=17 addr=- up=1 loopback=1\n\
+         lo family=2 addr=127.0.0.1 up=1 loopback=1\n\
+         lo family=10 addr=::1 up=1 loopback=1\n\
+         index 1 lo\n\
+         if_nametoindex(lo)=1\n"
+    );
+    let py = require_tool("/usr/bin/python3");
+    let out = run_sandboxed(
+        &[py, "-c", "import socket; print(socket.if_nameindex())"],
+        &RunOpts::new(),
+    );
+    out.assert_code(0);
+    assert_eq!(out.stdout_str(), "[(1, 'lo')]\n");
+}

@@ -2,10 +2,12 @@
 //! is ever made for the app. A family implements [`Socket`] (and [`FileOps`] for read, write,
 //! poll and fstat); the socket syscalls (`syscalls/socket.rs`) decode the app's arguments and
 //! call it. AF_UNIX is `unix.rs`; AF_INET and AF_INET6 on the sandbox's own loopback are
-//! `inet.rs`. [`Stack::socket`] picks the family.
+//! `inet.rs`; NETLINK_ROUTE, for interface listings, is `netlink.rs`. [`Stack::socket`] picks
+//! the family.
 
 pub mod ifreq;
 pub mod inet;
+pub mod netlink;
 pub mod unix;
 
 use std::collections::BTreeMap;
@@ -317,6 +319,13 @@ impl Stack {
                     .inet
                     .socket(caller, family == libc::AF_INET6, inet_proto(ty, protocol)?))
             }
+            libc::AF_NETLINK => match (ty, protocol) {
+                (libc::SOCK_RAW | libc::SOCK_DGRAM, libc::NETLINK_ROUTE) => {
+                    Ok(Arc::new(netlink::NetlinkSocket::new(caller, ty)))
+                }
+                (libc::SOCK_RAW | libc::SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
+                _ => Err(Errno::ESOCKTNOSUPPORT),
+            },
             _ => Err(Errno::EAFNOSUPPORT),
         }
     }
