@@ -300,6 +300,8 @@ static void errors(void) {
     CHECK("listen udp", listen(u, 1));
     CHECK("getpeername unconnected", getpeername(u, (struct sockaddr *)&ss, &len));
     CHECK("shutdown unconnected tcp", shutdown(o, SHUT_RDWR));
+    CHECK("send unconnected tcp", send(o, "x", 1, MSG_NOSIGNAL));
+    CHECK("recv unconnected tcp", recv(o, &v, 1, MSG_DONTWAIT));
     static char huge[70000];
     len = mkaddr(0, "127.0.0.1", 9, &ss);
     CHECK("udp 65508", sendto(u, huge, 65508, 0, (struct sockaddr *)&ss, len));

@@ -247,3 +247,18 @@ fn getifaddrs_and_if_nameindex_see_only_lo() {
     out.assert_code(0);
     assert_eq!(out.stdout_str(), "[(1, 'lo')]\n");
 }
+
+#[test]
+fn network_host_is_refused_with_one_line() {
+    let out = run_blinders(
+        &["do", "--network=host", "--", "/bin/true"],
+        &RunOpts::new(),
+    );
+    out.assert_code(2);
+    assert_one_line_error(&out);
+    let out = run_blinders(
+        &["do", "--network=none", "--", "/bin/true"],
+        &RunOpts::new(),
+    );
+    out.assert_code(0);
+}

@@ -627,8 +627,9 @@ impl InetSocket {
             if me.shutdown & SEND_SHUTDOWN != 0 {
                 return Err(Errno::EPIPE);
             }
+            // sk_stream_wait_connect: a socket that never connected cannot send (EPIPE).
             if me.state != State::Connected {
-                return Err(Errno::ENOTCONN);
+                return Err(Errno::EPIPE);
             }
             let Some(peer) = me.peer else {
                 if me.peer_closed {
@@ -685,7 +686,8 @@ impl InetSocket {
         let mut out = Vec::new();
         let r = self.block(nonblock, timeout, |net| {
             let me = net.sock(id);
-            if me.state == State::Unconnected && me.err == 0 {
+            // tcp_recvmsg: end of file, then the error, then ENOTCONN for a closed socket.
+            if me.state == State::Unconnected && me.err == 0 && me.shutdown & RCV_SHUTDOWN == 0 {
                 return Err(Errno::ENOTCONN);
             }
             let n = (len - out.len()).min(me.stream.len());
