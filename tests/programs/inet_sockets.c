@@ -348,6 +348,17 @@ static void teardown(void) {
     CHECK("first write to closed peer", write(c, "a", 1));
     CHECK("second write to closed peer", write(c, "b", 1));
     close(c);
+    /* SO_LINGER with a zero time resets; MSG_TRUNC on a stream discards. */
+    c = connect_to(0, "127.0.0.1", port);
+    a = accept(l, NULL, NULL);
+    write(c, "abcdef", 6);
+    CHECK("recv MSG_TRUNC stream", recv(a, NULL, 4, MSG_TRUNC));
+    CHECK("read rest", read(a, buf, sizeof buf));
+    struct linger lg = {1, 0};
+    setsockopt(a, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(a);
+    CHECK("read after linger-0 close", read(c, buf, sizeof buf));
+    close(c);
     /* SIGPIPE kills a writer that does not ignore it. */
     pid_t pid = fork();
     if (pid == 0) {

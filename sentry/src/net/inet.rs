@@ -395,7 +395,9 @@ impl Net {
         };
         if let Some(p) = s.peer.and_then(|p| self.socks.get_mut(&p)) {
             p.peer = None;
-            if !s.stream.is_empty() || embryo {
+            // SO_LINGER on with a zero time aborts the connection (tcp_close sends a reset).
+            let abort = s.opts.linger.0 != 0 && s.opts.linger.1 == 0;
+            if !s.stream.is_empty() || embryo || abort {
                 p.err = libc::ECONNRESET;
                 p.shutdown = SHUTDOWN_MASK;
                 p.reset = true;
@@ -725,6 +727,10 @@ impl InetSocket {
             Err(e) => return Err(e),
         }
         let ret = out.len();
+        // MSG_TRUNC on a stream discards the bytes instead of copying them (tcp(7)).
+        if flags & libc::MSG_TRUNC != 0 {
+            out.clear();
+        }
         Ok(Received {
             data: out,
             ret,
