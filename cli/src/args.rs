@@ -70,6 +70,15 @@ impl std::str::FromStr for Volume {
     }
 }
 
+/// `--network`: what the sandbox's internet sockets reach.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    /// Only the sandbox's own loopback (127.0.0.1, ::1); nothing on the host.
+    None,
+    /// The host's network (not supported yet).
+    Host,
+}
+
 #[derive(Args, Debug)]
 pub struct DoArgs {
     /// Print every system call of the program to stderr, as strace does.
@@ -93,6 +102,10 @@ pub struct DoArgs {
     /// Bind a host directory into the sandbox (repeatable); writes there reach the host.
     #[arg(long = "volume", short = 'v', value_name = "HOST:GUEST[:ro]")]
     pub volumes: Vec<Volume>,
+    /// The sandbox's network: `none` (the default) gives it a loopback of its own and no
+    /// way out; `host` is not supported yet.
+    #[arg(long, value_enum, default_value = "none", value_name = "MODE")]
+    pub network: Network,
     /// The program and its arguments.
     #[arg(
         required = true,

@@ -63,6 +63,10 @@ static inline const char *errname(int e) {
     case ENOPROTOOPT: return "ENOPROTOOPT";
     case ENOBUFS: return "ENOBUFS";
     case EDOM: return "EDOM";
+    case EINPROGRESS: return "EINPROGRESS";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENETUNREACH: return "ENETUNREACH";
+    case EALREADY: return "EALREADY";
     default: {
         static char buf[32];
         snprintf(buf, sizeof buf, "E#%d", e);

@@ -1,9 +1,13 @@
 //! Sockets: the sandbox's own network stack. Every socket lives in the sentry; no host socket
 //! is ever made for the app. A family implements [`Socket`] (and [`FileOps`] for read, write,
 //! poll and fstat); the socket syscalls (`syscalls/socket.rs`) decode the app's arguments and
-//! call it. Only AF_UNIX exists so far (`unix.rs`); AF_INET and AF_INET6 plug in at
-//! [`Stack::socket`].
+//! call it. AF_UNIX is `unix.rs`; AF_INET and AF_INET6 on the sandbox's own loopback are
+//! `inet.rs`; NETLINK_ROUTE, for interface listings, is `netlink.rs`. [`Stack::socket`] picks
+//! the family.
 
+pub mod ifreq;
+pub mod inet;
+pub mod netlink;
 pub mod unix;
 
 use std::collections::BTreeMap;
@@ -295,6 +299,7 @@ pub type SocketPair = (Arc<dyn FileOps>, Arc<dyn FileOps>);
 #[derive(Default)]
 pub struct Stack {
     pub unix: Arc<unix::Namespace>,
+    pub inet: Arc<inet::Namespace>,
 }
 
 impl Stack {
@@ -309,7 +314,18 @@ impl Stack {
     ) -> Result<Arc<dyn FileOps>, Errno> {
         match family {
             libc::AF_UNIX => Ok(self.unix.socket(caller, unix_type(ty, protocol)?)),
-            // AF_INET and AF_INET6 come here when the sandbox has an internet stack.
+            libc::AF_INET | libc::AF_INET6 => {
+                Ok(self
+                    .inet
+                    .socket(caller, family == libc::AF_INET6, inet_proto(ty, protocol)?))
+            }
+            libc::AF_NETLINK => match (ty, protocol) {
+                (libc::SOCK_RAW | libc::SOCK_DGRAM, libc::NETLINK_ROUTE) => {
+                    Ok(Arc::new(netlink::NetlinkSocket::new(caller, ty)))
+                }
+                (libc::SOCK_RAW | libc::SOCK_DGRAM, _) => Err(Errno::EPROTONOSUPPORT),
+                _ => Err(Errno::ESOCKTNOSUPPORT),
+            },
             _ => Err(Errno::EAFNOSUPPORT),
         }
     }
@@ -324,7 +340,11 @@ impl Stack {
     ) -> Result<SocketPair, Errno> {
         match family {
             libc::AF_UNIX => Ok(self.unix.socketpair(caller, unix_type(ty, protocol)?)),
-            // Internet sockets cannot be made in pairs (EOPNOTSUPP on Linux).
+            // Internet sockets cannot be made in pairs.
+            libc::AF_INET | libc::AF_INET6 => {
+                inet_proto(ty, protocol)?;
+                Err(Errno::EOPNOTSUPP)
+            }
             _ => Err(Errno::EAFNOSUPPORT),
         }
     }
@@ -340,6 +360,18 @@ fn unix_type(ty: i32, protocol: i32) -> Result<unix::Kind, Errno> {
         // BSD has AF_UNIX SOCK_RAW; Linux makes it a datagram socket.
         libc::SOCK_DGRAM | libc::SOCK_RAW => Ok(unix::Kind::Dgram),
         libc::SOCK_SEQPACKET => Ok(unix::Kind::Seqpacket),
+        _ => Err(Errno::ESOCKTNOSUPPORT),
+    }
+}
+
+/// The protocol of an internet socket for a socket(2) type and protocol, as inet_create
+/// matches them. Raw sockets are EPROTONOSUPPORT even for root: the loopback carries no IP
+/// packets to read raw, and the sandbox gives no CAP_NET_RAW meaning.
+fn inet_proto(ty: i32, protocol: i32) -> Result<inet::Proto, Errno> {
+    match ty {
+        libc::SOCK_STREAM if matches!(protocol, 0 | libc::IPPROTO_TCP) => Ok(inet::Proto::Tcp),
+        libc::SOCK_DGRAM if matches!(protocol, 0 | libc::IPPROTO_UDP) => Ok(inet::Proto::Udp),
+        libc::SOCK_STREAM | libc::SOCK_DGRAM | libc::SOCK_RAW => Err(Errno::EPROTONOSUPPORT),
         _ => Err(Errno::ESOCKTNOSUPPORT),
     }
 }

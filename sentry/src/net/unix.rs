@@ -1217,7 +1217,8 @@ impl FileOps for UnixSocket {
             })?,
             // SIOCOUTQ: what this socket sent that is not read yet.
             libc::TIOCOUTQ => self.opts(|s| s.wmem),
-            _ => return Err(Errno::ENOTTY),
+            // Interface ioctls work on a socket of any family (sock_ioctl).
+            _ => return super::ifreq::ioctl(mm, request, arg),
         };
         mm.write_val(arg, &(n.min(i32::MAX as usize) as i32))?;
         Ok(0)

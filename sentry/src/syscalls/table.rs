@@ -137,13 +137,13 @@ table! {
     EPOLL_PWAIT2 => poll::sys_epoll_pwait2, Full;
     EVENTFD => poll::sys_eventfd, Full;
     EVENTFD2 => poll::sys_eventfd2, Full;
-    SOCKET => socket::sys_socket, Partial("AF_UNIX only; other families are EAFNOSUPPORT");
-    SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only");
-    BIND => socket::sys_bind, Partial("AF_UNIX only");
+    SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link and address dumps of lo; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
+    SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only (EOPNOTSUPP for AF_INET/AF_INET6, as Linux)");
+    BIND => socket::sys_bind, Partial("AF_UNIX; internet addresses of lo only (127.0.0.0/8, ::1, wildcards; others EADDRNOTAVAIL)");
     LISTEN => socket::sys_listen, Full;
     ACCEPT => socket::sys_accept, Full;
     ACCEPT4 => socket::sys_accept4, Full;
-    CONNECT => socket::sys_connect, Partial("AF_UNIX only");
+    CONNECT => socket::sys_connect, Partial("AF_UNIX; internet destinations on the loopback only (others ENETUNREACH)");
     GETSOCKNAME => socket::sys_getsockname, Full;
     GETPEERNAME => socket::sys_getpeername, Full;
     SENDTO => socket::sys_sendto, Partial("no MSG_OOB");
@@ -153,8 +153,8 @@ table! {
     SENDMMSG => socket::sys_sendmmsg, Partial("as sendmsg");
     RECVMMSG => socket::sys_recvmmsg, Partial("as recvmsg; the timeout is checked between messages, as Linux does");
     SHUTDOWN => socket::sys_shutdown, Full;
-    GETSOCKOPT => socket::sys_getsockopt, Partial("SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER and a few flags");
-    SETSOCKOPT => socket::sys_setsockopt, Partial("SOL_SOCKET options as getsockopt; no SO_PASSSEC, SO_PEEK_OFF, filters");
+    GETSOCKOPT => socket::sys_getsockopt, Partial("SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER and a few flags; IPPROTO_TCP: TCP_NODELAY, TCP_CORK, TCP_QUICKACK, TCP_KEEPIDLE/INTVL/CNT, TCP_MAXSEG (stored, no TCP_INFO); IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS");
+    SETSOCKOPT => socket::sys_setsockopt, Partial("SOL_SOCKET, TCP and IP options as getsockopt; no SO_PASSSEC, SO_PEEK_OFF, filters");
     COPY_FILE_RANGE => namei::sys_copy_file_range, Full;
     SPLICE => namei::sys_splice, Partial("copies through the sentry; SPLICE_F_* flags ignored");
     READLINK => stat::sys_readlink, Full;
@@ -172,7 +172,7 @@ table! {
     DUP => fs::sys_dup, Full;
     DUP2 => fs::sys_dup2, Full;
     DUP3 => fs::sys_dup3, Full;
-    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; FIOCLEX, FIONCLEX, FIONBIO");
+    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; sockets: FIONREAD, TIOCOUTQ, SIOCGIFCONF/FLAGS/INDEX/ADDR/NETMASK/MTU/HWADDR/NAME for lo; FIOCLEX, FIONCLEX, FIONBIO");
     MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
     MUNMAP => mmap::sys_munmap, Full;
     MPROTECT => mmap::sys_mprotect, Full;
