@@ -293,7 +293,6 @@ fn run_sandboxed_memory_guarded(argv: &[&str], timeout: Duration) -> Output {
 /// (5000), and everything must be reaped within the harness timeout, without exhausting the
 /// host's memory on the way.
 #[test]
-#[ignore = "each fork copies the sentry's whole VMA list: 4096 tasks take minutes (stub factory needed)"]
 fn fork_bomb_hits_the_task_limit() {
     let prog = compile("procs", &[]);
     let timeout = std::env::var("BLINDERS_TEST_TIMEOUT_SECS")
