@@ -50,9 +50,6 @@ impl Task {
             kernel.free_pid(tid);
         }
         let child = result?;
-        if flags & CLONE_PARENT_SETTID != 0 {
-            self.mm.write_val(args.parent_tid, &tid)?;
-        }
         if flags & CLONE_VFORK != 0 {
             let mut p = self.process.lock();
             while !child.lock().vfork_done && p.group_exit.is_none() {
@@ -260,6 +257,12 @@ impl Task {
                 let kill = SigInfo::sent(libc::SIGKILL, 0x80, 0, 0);
                 self.kernel.send_process(&process, kill);
             }
+        }
+        // CLONE_PARENT_SETTID is written before the child may run: a child that ended at
+        // once must not find its cleared tid overwritten afterwards (a joiner would hang).
+        // (Linux ignores a bad pointer here, as we do.)
+        if flags & CLONE_PARENT_SETTID != 0 {
+            let _ = self.mm.write_val(args.parent_tid, &tid);
         }
         let _ = go_tx.send(true);
         Ok(process)

@@ -614,12 +614,13 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         path: config.path.clone(),
         errno,
     })?;
-    let loaded = loader::load(&kernel, &lookup, None, args, &kernel.creds).map_err(|errno| {
-        SandboxError::Exec {
-            path: config.path.clone(),
-            errno,
-        }
-    })?;
+    let loaded =
+        loader::load(&kernel, &lookup, None, args, &kernel.creds, None).map_err(|errno| {
+            SandboxError::Exec {
+                path: config.path.clone(),
+                errno,
+            }
+        })?;
     drop(lookup);
     let terminal = match config.terminal {
         Some(setup) => {

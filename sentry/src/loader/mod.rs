@@ -124,6 +124,7 @@ pub fn load(
     start: Option<&Path>,
     mut args: ExecArgs,
     creds: &Credentials,
+    from: Option<&mut dyn Context>,
 ) -> Result<Loaded, Errno> {
     let mut depth = 0;
     let mut start = start.cloned();
@@ -154,13 +155,24 @@ pub fn load(
     let header = elf::parse_header(&head)?;
     stack::check_size(&args.argv, &args.envp, &args.filename)?;
 
-    let mut ctx = kernel
-        .platform
-        .new_address_space(&kernel.mem)
-        .map_err(|e| {
-            tracing::error!("starting a stub: {e}");
-            Errno::ENOMEM
-        })?;
+    let stub_error = |e: platform::PlatformError| {
+        tracing::error!("starting a stub: {e}");
+        Errno::ENOMEM
+    };
+    let mut ctx = match from {
+        // A fork of the caller's stub with every app mapping removed: a fresh address space
+        // without forking the whole sentry.
+        Some(caller) => {
+            let child = caller.fork_process().map_err(stub_error)?;
+            let mut ctx = kernel.platform.adopt(child).map_err(stub_error)?;
+            ctx.unmap(0, platform::APP_MAX_ADDR).map_err(stub_error)?;
+            ctx
+        }
+        None => kernel
+            .platform
+            .new_address_space(&kernel.mem)
+            .map_err(stub_error)?,
+    };
     let mm = Arc::new(MemoryManager::new(kernel.mem.clone()));
     let ctx_ref: &mut dyn Context = &mut *ctx;
     let mut vmas = mm.lock();

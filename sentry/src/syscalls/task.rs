@@ -81,7 +81,17 @@ fn do_execve(
     };
     let kernel = task.kernel.clone();
     let loaded = {
-        let lookup = task.lookup();
+        let (root, cwd) = {
+            let fs = task.fs();
+            (fs.root.clone(), fs.cwd.clone())
+        };
+        let lookup = crate::vfs::Lookup {
+            vfs: &kernel.vfs,
+            resolve: 0,
+            root,
+            cwd,
+            creds: task.creds(),
+        };
         let c = &task.cred;
         let ids = loader::Credentials {
             uid: c.ruid,
@@ -89,7 +99,15 @@ fn do_execve(
             gid: c.rgid,
             egid: c.egid,
         };
-        loader::load(&kernel, &lookup, start.as_ref(), args, &ids)?
+        // The new image's stub is a fork of this one, emptied (cheaper than a new stub).
+        loader::load(
+            &kernel,
+            &lookup,
+            start.as_ref(),
+            args,
+            &ids,
+            Some(&mut *task.ctx),
+        )?
     };
     task.exec(loaded);
     Ok(0)
