@@ -10,6 +10,7 @@ pub mod host;
 pub mod lock;
 pub mod pipe;
 pub mod poll;
+pub mod signalfd;
 pub mod timerfd;
 pub mod tty;
 
@@ -134,6 +135,10 @@ pub trait FileOps: Send + Sync {
     /// F_GETPIPE_SZ (`None`) and F_SETPIPE_SZ: a pipe's capacity; EBADF for other files.
     fn pipe_size(&self, _set: Option<usize>) -> Result<usize, Errno> {
         Err(Errno::EBADF)
+    }
+    /// The signalfd, if this file is one.
+    fn as_signalfd(&self) -> Option<&signalfd::SignalFd> {
+        None
     }
     /// The timerfd, if this file is one.
     fn as_timerfd(&self) -> Option<&timerfd::TimerFd> {
