@@ -103,10 +103,162 @@ static void test_signalfd(void) {
     sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
+static int wd_dir = -100, wd_file = -100;
+
+static void print_events(int fd) {
+    char buf[4096] __attribute__((aligned(8)));
+    unsigned last_from = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno != EAGAIN)
+                printf("  read: %s\n", errname(errno));
+            return;
+        }
+        for (char *p = buf; p < buf + n;) {
+            struct inotify_event *ev = (struct inotify_event *)p;
+            static const struct { unsigned bit; const char *name; } bits[] = {
+                {IN_ACCESS, "ACCESS"}, {IN_MODIFY, "MODIFY"}, {IN_ATTRIB, "ATTRIB"},
+                {IN_CLOSE_WRITE, "CLOSE_WRITE"}, {IN_CLOSE_NOWRITE, "CLOSE_NOWRITE"},
+                {IN_OPEN, "OPEN"}, {IN_MOVED_FROM, "MOVED_FROM"}, {IN_MOVED_TO, "MOVED_TO"},
+                {IN_CREATE, "CREATE"}, {IN_DELETE, "DELETE"}, {IN_DELETE_SELF, "DELETE_SELF"},
+                {IN_MOVE_SELF, "MOVE_SELF"}, {IN_Q_OVERFLOW, "Q_OVERFLOW"},
+                {IN_IGNORED, "IGNORED"}, {IN_ISDIR, "ISDIR"}, {IN_UNMOUNT, "UNMOUNT"},
+            };
+            printf("  %s:", ev->wd == wd_dir ? "dir" : ev->wd == wd_file ? "file" : "other");
+            for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+                if (ev->mask & bits[i].bit)
+                    printf(" %s", bits[i].name);
+            if (ev->len)
+                printf(" '%s' (len %u)", ev->name, ev->len);
+            if (ev->mask & IN_MOVED_FROM)
+                last_from = ev->cookie;
+            if (ev->mask & IN_MOVED_TO)
+                printf(" cookie %s", ev->cookie == last_from && ev->cookie ? "matches" : "differs");
+            printf("\n");
+            p += sizeof *ev + ev->len;
+        }
+    }
+}
+
+static void step(int fd, const char *what) {
+    printf("%s\n", what);
+    print_events(fd);
+}
+
+static void test_inotify(const char *base) {
+    char dir[4096], a[4200], b[4200], sub[4200], c[4200];
+    snprintf(dir, sizeof dir, "%s/watched", base);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b-with-a-longer-name", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(c, sizeof c, "%s/c", dir);
+    mkdir(dir, 0755);
+
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    show("inotify_init1", fd < 0 ? -1 : 0);
+    printf("cloexec: %d nonblock: %d\n", (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0,
+           (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+    wd_dir = inotify_add_watch(fd, dir, IN_ALL_EVENTS & ~IN_ACCESS);
+    show("add_watch dir", wd_dir < 0 ? -1 : 0);
+    char small[16];
+    show("read empty", read(fd, small, sizeof small));
+    printf("poll empty: %d\n", readable(fd));
+
+    int f = open(a, O_CREAT | O_WRONLY, 0644);
+    write(f, "hello", 5);
+    write(f, "world", 5);
+    int avail = -1;
+    ioctl(fd, FIONREAD, &avail);
+    printf("FIONREAD: %d\n", avail);
+    printf("poll pending: %d\n", readable(fd));
+    show("read 16 bytes", read(fd, small, 16));
+    close(f);
+    step(fd, "create, write twice, close");
+
+    f = open(a, O_RDONLY);
+    close(f);
+    step(fd, "open read-only, close");
+    chmod(a, 0600);
+    step(fd, "chmod");
+    truncate(a, 2);
+    step(fd, "truncate");
+    f = open(a, O_WRONLY | O_TRUNC);
+    pwrite(f, "x", 1, 3);
+    ftruncate(f, 1);
+    close(f);
+    step(fd, "O_TRUNC, pwrite, ftruncate, close");
+    rename(a, b);
+    step(fd, "rename");
+    mkdir(sub, 0755);
+    step(fd, "mkdir");
+    rename(sub, c);
+    step(fd, "rename dir");
+    rmdir(c);
+    step(fd, "rmdir");
+
+    wd_file = inotify_add_watch(fd, b, IN_ALL_EVENTS);
+    show("add_watch file", wd_file < 0 ? -1 : 0);
+    show("add_watch again same wd", inotify_add_watch(fd, b, IN_ATTRIB | IN_MASK_ADD) == wd_file ? 0 : -1);
+    unlink(b);
+    step(fd, "unlink watched file");
+
+    /* IN_ONESHOT: one event, then the watch is gone. */
+    show("rm_watch dir", inotify_rm_watch(fd, wd_dir));
+    step(fd, "after rm_watch");
+    show("rm_watch again", inotify_rm_watch(fd, wd_dir));
+    wd_dir = inotify_add_watch(fd, dir, IN_CREATE | IN_ONESHOT);
+    close(open(a, O_CREAT | O_WRONLY, 0644));
+    close(open(c, O_CREAT | O_WRONLY, 0644));
+    step(fd, "oneshot, two creates");
+
+    /* Blocking read, woken by a child's create; poll sees it first. */
+    int bfd = inotify_init();
+    wd_dir = inotify_add_watch(bfd, dir, IN_DELETE);
+    pid_t child = fork();
+    if (child == 0) {
+        usleep(50000);
+        unlink(a);
+        _exit(0);
+    }
+    struct pollfd pf = {.fd = bfd, .events = POLLIN};
+    int ready = poll(&pf, 1, 5000);
+    printf("poll blocking: %d revents %#x\n", ready, pf.revents);
+    char big[64];
+    ssize_t n = read(bfd, big, sizeof big);
+    struct inotify_event *ev = (struct inotify_event *)big;
+    printf("blocking read: %zd mask %#x name %s\n", n, ev->mask, ev->name);
+    waitpid(child, NULL, 0);
+    close(bfd);
+
+    /* Errors. */
+    int pfd[2];
+    pipe(pfd);
+    show("init1 bad flags", inotify_init1(0x1));
+    show("add_watch bad fd", inotify_add_watch(999, dir, IN_CREATE));
+    show("add_watch not inotify", inotify_add_watch(pfd[0], dir, IN_CREATE));
+    int r = inotify_add_watch(fd, dir, IN_ONESHOT);
+    show("add_watch flags only", r < 0 ? r : 0);
+    show("add_watch no bits", inotify_add_watch(fd, dir, 0));
+    show("add_watch add+create", inotify_add_watch(fd, dir, IN_CREATE | IN_MASK_ADD | IN_MASK_CREATE));
+    show("add_watch missing", inotify_add_watch(fd, a, IN_CREATE));
+    show("add_watch onlydir", inotify_add_watch(fd, c, IN_CREATE | IN_ONLYDIR));
+    int w = inotify_add_watch(fd, dir, IN_CREATE);
+    show("add_watch mask_create existing", inotify_add_watch(fd, dir, IN_CREATE | IN_MASK_CREATE));
+    show("rm_watch bad fd", inotify_rm_watch(999, w));
+    show("rm_watch not inotify", inotify_rm_watch(pfd[0], w));
+    show("rm_watch bad wd", inotify_rm_watch(fd, 12345));
+    close(fd);
+    close(pfd[0]);
+    close(pfd[1]);
+    unlink(c);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     test_signalfd();
-    (void)argc;
-    (void)argv;
+    if (argc > 1)
+        test_inotify(argv[1]);
     return 0;
 }

@@ -11,4 +11,16 @@ fn signalfd_and_inotify() {
     let out = pair.sandboxed.stdout_str();
     assert!(out.contains("read: signo 10 code 0 pid self\n"), "{out}");
     assert!(out.contains("read(100): EINVAL\n"), "{out}");
+    assert!(
+        out.contains("dir: MOVED_TO 'b-with-a-longer-name' (len 32) cookie matches\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("file: DELETE_SELF\n  file: IGNORED\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("blocking read: 32 mask 0x200 name a\n"),
+        "{out}"
+    );
 }

@@ -7,6 +7,7 @@ pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
 pub mod host;
+pub mod inotify;
 pub mod lock;
 pub mod pipe;
 pub mod poll;
@@ -136,6 +137,10 @@ pub trait FileOps: Send + Sync {
     fn pipe_size(&self, _set: Option<usize>) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
+    /// The inotify instance, if this file is one.
+    fn as_inotify(&self) -> Option<&inotify::Inotify> {
+        None
+    }
     /// The signalfd, if this file is one.
     fn as_signalfd(&self) -> Option<&signalfd::SignalFd> {
         None
@@ -184,8 +189,16 @@ pub struct File {
 impl Drop for File {
     fn drop(&mut self) {
         // flock and OFD locks belong to the open file description and go with it.
-        if self.location.is_some() {
+        if let Some(p) = &self.location {
             lock::release_owner(lock::Owner::File(self as *const File as *const u8 as usize));
+            if self.flags() & libc::O_PATH as u32 == 0 {
+                let ev = if self.writable() {
+                    inotify::IN_CLOSE_WRITE
+                } else {
+                    inotify::IN_CLOSE_NOWRITE
+                };
+                inotify::file_event(&p.dentry, ev);
+            }
         }
     }
 }

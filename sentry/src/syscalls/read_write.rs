@@ -92,7 +92,17 @@ fn write_from(
             break;
         }
     }
+    modified(file, done);
     Ok(done)
+}
+
+/// A write of `n` bytes to `file` succeeded: IN_MODIFY for its watchers.
+fn modified(file: &File, n: u64) {
+    if n > 0 {
+        if let Some(p) = &file.location {
+            crate::fs::inotify::file_event(&p.dentry, crate::fs::inotify::IN_MODIFY);
+        }
+    }
 }
 
 /// read(2) or pread(2) (`offset`) of a file whose bytes a host fd holds: the host reads
@@ -269,6 +279,7 @@ fn write_from_buf(task: &mut Task, file: &File, data: &[u8]) -> SysResult {
             Err(_) => break,
         }
     }
+    modified(file, done as u64);
     Ok(done as u64)
 }
 
@@ -349,6 +360,7 @@ fn do_pwritev(task: &mut Task, a: &SyscallArgs, v2: bool) -> SysResult {
             Err(_) => break,
         }
     }
+    modified(&file, done as u64);
     Ok(done as u64)
 }
 

@@ -3,8 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, ipc, mmap, namei, poll, process, read_write, signal, socket, stat, sys, task,
-    time, timer, Handler,
+    cred, fs, futex, inotify, ipc, mmap, namei, poll, process, read_write, signal, socket, stat,
+    sys, task, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -138,6 +138,10 @@ table! {
     EVENTFD => poll::sys_eventfd, Full;
     EVENTFD2 => poll::sys_eventfd2, Full;
     SIGNALFD => poll::sys_signalfd, Full;
+    INOTIFY_INIT => inotify::sys_inotify_init, Partial("events come from the sandbox's own file operations only; IN_DELETE_SELF does not wait for the last close");
+    INOTIFY_INIT1 => inotify::sys_inotify_init1, Partial("events come from the sandbox's own file operations only; IN_DELETE_SELF does not wait for the last close");
+    INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("no IN_ACCESS from reads; IN_EXCL_UNLINK is accepted and ignored");
+    INOTIFY_RM_WATCH => inotify::sys_inotify_rm_watch, Full;
     SIGNALFD4 => poll::sys_signalfd4, Full;
     SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link and address dumps of lo; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
     SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only (EOPNOTSUPP for AF_INET/AF_INET6, as Linux)");
