@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -56,9 +57,17 @@ static void test_signalfd(void) {
     kill(getpid(), SIGUSR2);
     kill(getpid(), SIGUSR1);
     printf("poll pending: %d\n", readable(fd));
+    int ep = epoll_create1(0);
+    struct epoll_event ee = {.events = EPOLLIN, .data.u32 = 7};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ee);
+    struct epoll_event got = {0};
+    int n_ep = epoll_wait(ep, &got, 1, 1000);
+    printf("epoll: %d data %u events %#x\n", n_ep, got.data.u32, got.events);
     read_signals(fd, 100);
     read_signals(fd, 4 * sizeof(struct signalfd_siginfo));
     printf("poll drained: %d\n", readable(fd));
+    printf("epoll drained: %d\n", epoll_wait(ep, &got, 1, 0));
+    close(ep);
 
     /* Thread-directed signal, one record per read. */
     syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
@@ -197,9 +206,51 @@ static void test_inotify(const char *base) {
     rmdir(c);
     step(fd, "rmdir");
 
+    /* An open file goes on reporting to its directory after unlink, unless IN_EXCL_UNLINK. */
+    for (int excl = 0; excl < 2; excl++) {
+        if (excl)
+            inotify_add_watch(fd, dir, (IN_ALL_EVENTS & ~IN_ACCESS) | IN_EXCL_UNLINK);
+        f = open(c, O_CREAT | O_RDWR, 0644);
+        unlink(c);
+        write(f, "x", 1);
+        close(f);
+        step(fd, excl ? "unlinked open file, IN_EXCL_UNLINK" : "unlinked open file");
+    }
+    inotify_add_watch(fd, dir, IN_ALL_EVENTS & ~IN_ACCESS);
+
+    /* Epoll sees an inotify fd with events. */
+    int ep = epoll_create1(0);
+    struct epoll_event ee = {.events = EPOLLIN, .data.u32 = 9};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ee);
+    struct epoll_event got = {0};
+    printf("epoll empty: %d\n", epoll_wait(ep, &got, 1, 0));
+    mkdir(sub, 0755);
+    int n_ep = epoll_wait(ep, &got, 1, 1000);
+    printf("epoll: %d data %u events %#x\n", n_ep, got.data.u32, got.events);
+    rmdir(sub);
+    step(fd, "mkdir and rmdir under epoll");
+    close(ep);
+
     wd_file = inotify_add_watch(fd, b, IN_ALL_EVENTS);
     show("add_watch file", wd_file < 0 ? -1 : 0);
     show("add_watch again same wd", inotify_add_watch(fd, b, IN_ATTRIB | IN_MASK_ADD) == wd_file ? 0 : -1);
+    f = open(b, O_RDONLY);
+    char one[4];
+    read(f, one, 1);
+    close(f);
+    step(fd, "read the watched file");
+    rename(b, a);
+    rename(a, b);
+    step(fd, "rename the watched file away and back");
+
+    /* IN_DONT_FOLLOW watches the symlink itself. */
+    symlink(b, c);
+    int wd_link = inotify_add_watch(fd, c, IN_ATTRIB | IN_DONT_FOLLOW);
+    printf("link watch is the file's: %d\n", wd_link == wd_file);
+    printf("followed watch is the file's: %d\n", inotify_add_watch(fd, c, IN_ATTRIB | IN_MASK_ADD) == wd_file);
+    unlink(c);
+    step(fd, "symlink, unlink it");
+
     unlink(b);
     step(fd, "unlink watched file");
 
@@ -251,6 +302,30 @@ static void test_inotify(const char *base) {
     close(fd);
     close(pfd[0]);
     close(pfd[1]);
+
+    /* A full queue ends in one IN_Q_OVERFLOW. */
+    int ofd = inotify_init1(IN_NONBLOCK);
+    inotify_add_watch(ofd, c, IN_ATTRIB | IN_MODIFY);
+    for (int i = 0; i < 8300; i++) {
+        chmod(c, 0600);
+        truncate(c, 0);
+    }
+    ioctl(ofd, FIONREAD, &avail);
+    printf("overflow FIONREAD: %d\n", avail);
+    long events = 0;
+    struct inotify_event last = {0};
+    char obuf[4096] __attribute__((aligned(8)));
+    for (;;) {
+        ssize_t got_n = read(ofd, obuf, sizeof obuf);
+        if (got_n <= 0)
+            break;
+        for (char *p = obuf; p < obuf + got_n; p += sizeof last + ((struct inotify_event *)p)->len) {
+            memcpy(&last, p, sizeof last);
+            events++;
+        }
+    }
+    printf("overflow: %ld events, last wd %d mask %#x\n", events, last.wd, last.mask);
+    close(ofd);
     unlink(c);
     rmdir(dir);
 }

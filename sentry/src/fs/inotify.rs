@@ -198,12 +198,15 @@ impl Inotify {
 
     /// Queues `mask` (one event bit, maybe with IN_ISDIR) for this instance's watches of
     /// `key`; true if any was queued.
-    fn event(&self, key: Key, mask: u32, cookie: u32, name: &[u8]) -> bool {
+    /// `unlinked`: the event is about an open file whose name was removed, which watches
+    /// with IN_EXCL_UNLINK do not want.
+    fn event(&self, key: Key, mask: u32, cookie: u32, name: &[u8], unlinked: bool) -> bool {
         let mut s = self.state();
         let hits: Vec<(i32, u32)> = s
             .watches
             .iter()
             .filter(|(_, w)| w.key == key && w.mask & mask & IN_ALL_EVENTS != 0)
+            .filter(|(_, w)| !(unlinked && w.mask & IN_EXCL_UNLINK != 0))
             .map(|(&wd, w)| (wd, w.mask))
             .collect();
         for &(wd, wmask) in &hits {
@@ -275,7 +278,7 @@ pub fn key_of(d: &Dentry) -> Option<(Key, bool)> {
 /// IN_ATTRIB).
 pub fn inode_event(key: Key, mask: u32) {
     if active() {
-        each(|i| i.event(key, mask, 0, &[]));
+        each(|i| i.event(key, mask, 0, &[], false));
     }
 }
 
@@ -285,12 +288,12 @@ pub fn child_event(dir: &Dentry, name: &[u8], mask: u32, cookie: u32) {
         return;
     }
     if let Some((key, _)) = key_of(dir) {
-        each(|i| i.event(key, mask, cookie, name));
+        each(|i| i.event(key, mask, cookie, name, false));
     }
 }
 
 /// An event on the file `d` (IN_OPEN, IN_CLOSE_*, IN_MODIFY, IN_ATTRIB, IN_ACCESS): for its
-/// own watches, and for its directory's with its name (as Linux's fsnotify_parent).
+/// directory's watches with its name, and for its own.
 pub fn file_event(d: &Dentry, mask: u32) {
     if !active() {
         return;
@@ -299,12 +302,14 @@ pub fn file_event(d: &Dentry, mask: u32) {
         return;
     };
     let mask = if is_dir { mask | IN_ISDIR } else { mask };
-    each(|i| i.event(key, mask, 0, &[]));
-    if let Some(parent) = d.parent() {
-        if !d.is_dead() {
-            child_event(&parent, &d.name(), mask, 0);
-        }
+    let unlinked = d.is_dead();
+    // The directory hears first, as from Linux's fsnotify_parent; an unlinked file still
+    // reports to the directory it was in, under its old name.
+    if let Some((pkey, _)) = d.parent().as_deref().and_then(key_of) {
+        let name = d.name();
+        each(|i| i.event(pkey, mask, 0, &name, unlinked));
     }
+    each(|i| i.event(key, mask, 0, &[], unlinked));
 }
 
 /// The inode `key` lost its last name: IN_DELETE_SELF, then its watches go (IN_IGNORED).
@@ -312,7 +317,7 @@ pub fn deleted(key: Key) {
     if !active() {
         return;
     }
-    each(|i| i.event(key, IN_DELETE_SELF, 0, &[]));
+    each(|i| i.event(key, IN_DELETE_SELF, 0, &[], false));
     each(|i| i.forget(key));
 }
 
@@ -421,10 +426,10 @@ mod tests {
         let i = Inotify::new(true);
         let key = (1, 42);
         let wd = i.add_watch(key, IN_CREATE | IN_DELETE).unwrap();
-        assert!(i.event(key, IN_CREATE, 0, b"a"));
-        assert!(i.event(key, IN_CREATE, 0, b"a"));
-        assert!(!i.event(key, IN_MODIFY, 0, b"a"));
-        assert!(i.event(key, IN_DELETE, 0, b"a"));
+        assert!(i.event(key, IN_CREATE, 0, b"a", false));
+        assert!(i.event(key, IN_CREATE, 0, b"a", false));
+        assert!(!i.event(key, IN_MODIFY, 0, b"a", false));
+        assert!(i.event(key, IN_DELETE, 0, b"a", false));
         assert_eq!(i.queued_bytes(), 64);
         let mut small = [0u8; 20];
         assert_eq!(i.read(&mut small), Err(Errno::EINVAL));
@@ -449,7 +454,7 @@ mod tests {
         let key = (1, 43);
         i.add_watch(key, IN_CREATE).unwrap();
         for n in 0..MAX_QUEUED_EVENTS + 10 {
-            i.event(key, IN_CREATE, 0, n.to_string().as_bytes());
+            i.event(key, IN_CREATE, 0, n.to_string().as_bytes(), false);
         }
         let s = i.state();
         assert_eq!(s.queue.len(), MAX_QUEUED_EVENTS + 1);

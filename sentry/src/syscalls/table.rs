@@ -140,7 +140,7 @@ table! {
     SIGNALFD => poll::sys_signalfd, Full;
     INOTIFY_INIT => inotify::sys_inotify_init, Partial("events come from the sandbox's own file operations only; IN_DELETE_SELF does not wait for the last close");
     INOTIFY_INIT1 => inotify::sys_inotify_init1, Partial("events come from the sandbox's own file operations only; IN_DELETE_SELF does not wait for the last close");
-    INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("no IN_ACCESS from reads; IN_EXCL_UNLINK is accepted and ignored");
+    INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("IN_UNMOUNT is never reported");
     INOTIFY_RM_WATCH => inotify::sys_inotify_rm_watch, Full;
     SIGNALFD4 => poll::sys_signalfd4, Full;
     SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link and address dumps of lo; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
