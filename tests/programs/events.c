@@ -251,8 +251,15 @@ static void test_inotify(const char *base) {
     unlink(c);
     step(fd, "symlink, unlink it");
 
+    /* An open file keeps the inode: IN_DELETE_SELF waits for the last close. */
+    f = open(b, O_RDWR);
+    int f2 = dup(f);
     unlink(b);
-    step(fd, "unlink watched file");
+    step(fd, "unlink a watched open file");
+    close(f);
+    step(fd, "close one of two fds");
+    close(f2);
+    step(fd, "close the last fd");
 
     /* IN_ONESHOT: one event, then the watch is gone. */
     show("rm_watch dir", inotify_rm_watch(fd, wd_dir));

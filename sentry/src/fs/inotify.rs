@@ -312,7 +312,22 @@ pub fn file_event(d: &Dentry, mask: u32) {
     each(|i| i.event(key, mask, 0, &[], unlinked));
 }
 
-/// The inode `key` lost its last name: IN_DELETE_SELF, then its watches go (IN_IGNORED).
+/// The inode `key` lost its last name at dentry `d`: IN_DELETE_SELF and IN_IGNORED now, or
+/// when the last open file of it closes.
+pub fn unlinked(d: &Dentry, key: Key) {
+    if !d.delete_when_closed(key) {
+        deleted(key);
+    }
+}
+
+/// An open file description at `d` went (after its IN_CLOSE_* event).
+pub fn closed(d: &Dentry) {
+    if let Some(key) = d.open_unref() {
+        deleted(key);
+    }
+}
+
+/// The inode `key` is gone: IN_DELETE_SELF, then its watches go (IN_IGNORED).
 pub fn deleted(key: Key) {
     if !active() {
         return;

@@ -198,6 +198,7 @@ impl Drop for File {
                     inotify::IN_CLOSE_NOWRITE
                 };
                 inotify::file_event(&p.dentry, ev);
+                inotify::closed(&p.dentry);
             }
         }
     }
@@ -218,6 +219,9 @@ impl File {
 
     /// A file opened by name at `location`.
     pub fn at(ops: Arc<dyn FileOps>, flags: u32, location: Path) -> Arc<File> {
+        if flags & libc::O_PATH as u32 == 0 {
+            location.dentry.open_ref();
+        }
         Arc::new(File {
             ops,
             flags: AtomicU32::new(flags),

@@ -138,8 +138,8 @@ table! {
     EVENTFD => poll::sys_eventfd, Full;
     EVENTFD2 => poll::sys_eventfd2, Full;
     SIGNALFD => poll::sys_signalfd, Full;
-    INOTIFY_INIT => inotify::sys_inotify_init, Partial("events come from the sandbox's own file operations only; IN_DELETE_SELF does not wait for the last close");
-    INOTIFY_INIT1 => inotify::sys_inotify_init1, Partial("events come from the sandbox's own file operations only; IN_DELETE_SELF does not wait for the last close");
+    INOTIFY_INIT => inotify::sys_inotify_init, Partial("events come from the sandbox's own file operations only");
+    INOTIFY_INIT1 => inotify::sys_inotify_init1, Partial("events come from the sandbox's own file operations only");
     INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("IN_UNMOUNT is never reported");
     INOTIFY_RM_WATCH => inotify::sys_inotify_rm_watch, Full;
     SIGNALFD4 => poll::sys_signalfd4, Full;

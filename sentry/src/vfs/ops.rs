@@ -371,15 +371,14 @@ impl Lookup<'_> {
         parent.dir.inode().unlink(&parent.name, dir)?;
         parent.dir.dentry.forget(&parent.name);
         // Linux's order: the link count's IN_ATTRIB, the inode's IN_DELETE_SELF and
-        // IN_IGNORED (it dies with the dentry), then the directory's IN_DELETE. Open files keep
-        // an unlinked inode alive on Linux, delaying IN_DELETE_SELF until the last close; here
-        // it comes at once.
+        // IN_IGNORED (it dies with the dentry, unless open files keep it until their last
+        // close), then the directory's IN_DELETE.
         let key = (vst.st_dev, vst.st_ino);
         if !dir {
             inotify::inode_event(key, inotify::IN_ATTRIB);
         }
         if dir || vst.st_nlink <= 1 {
-            inotify::deleted(key);
+            inotify::unlinked(&victim.dentry, key);
         }
         let ev = if dir {
             inotify::IN_DELETE | inotify::IN_ISDIR
@@ -481,7 +480,8 @@ impl Lookup<'_> {
         } else {
             op.dir.dentry.moved(&op.name, &np.dir.dentry, &np.name);
         }
-        self.rename_events(&op, &np, &vst, replaced.as_ref(), flags);
+        let replaced = target.as_ref().zip(replaced.as_ref());
+        self.rename_events(&op, &np, &vst, replaced, flags);
         Ok(())
     }
 
@@ -491,7 +491,7 @@ impl Lookup<'_> {
         op: &Parent,
         np: &Parent,
         vst: &Stat,
-        replaced: Option<&Stat>,
+        replaced: Option<(&Path, &Stat)>,
         flags: u32,
     ) {
         if !inotify::active() {
@@ -503,7 +503,7 @@ impl Lookup<'_> {
         let to = inotify::IN_MOVED_TO | isdir(vst);
         inotify::child_event(&op.dir.dentry, &op.name, from, cookie);
         inotify::child_event(&np.dir.dentry, &np.name, to, cookie);
-        if let Some(t) = replaced {
+        if let Some((_, t)) = replaced {
             if flags & libc::RENAME_EXCHANGE != 0 {
                 let cookie = inotify::next_cookie();
                 let from = inotify::IN_MOVED_FROM | isdir(t);
@@ -516,9 +516,9 @@ impl Lookup<'_> {
             }
         }
         inotify::inode_event((vst.st_dev, vst.st_ino), inotify::IN_MOVE_SELF);
-        if let Some(t) = replaced {
+        if let Some((tp, t)) = replaced {
             if flags & libc::RENAME_EXCHANGE == 0 && (is_dir(t) || t.st_nlink <= 1) {
-                inotify::deleted((t.st_dev, t.st_ino));
+                inotify::unlinked(&tp.dentry, (t.st_dev, t.st_ino));
             }
         }
     }
