@@ -7,9 +7,11 @@ pub mod epoll;
 pub mod eventfd;
 pub mod fdtable;
 pub mod host;
+pub mod inotify;
 pub mod lock;
 pub mod pipe;
 pub mod poll;
+pub mod signalfd;
 pub mod timerfd;
 pub mod tty;
 
@@ -135,6 +137,14 @@ pub trait FileOps: Send + Sync {
     fn pipe_size(&self, _set: Option<usize>) -> Result<usize, Errno> {
         Err(Errno::EBADF)
     }
+    /// The inotify instance, if this file is one.
+    fn as_inotify(&self) -> Option<&inotify::Inotify> {
+        None
+    }
+    /// The signalfd, if this file is one.
+    fn as_signalfd(&self) -> Option<&signalfd::SignalFd> {
+        None
+    }
     /// The timerfd, if this file is one.
     fn as_timerfd(&self) -> Option<&timerfd::TimerFd> {
         None
@@ -179,8 +189,17 @@ pub struct File {
 impl Drop for File {
     fn drop(&mut self) {
         // flock and OFD locks belong to the open file description and go with it.
-        if self.location.is_some() {
+        if let Some(p) = &self.location {
             lock::release_owner(lock::Owner::File(self as *const File as *const u8 as usize));
+            if self.flags() & libc::O_PATH as u32 == 0 {
+                let ev = if self.writable() {
+                    inotify::IN_CLOSE_WRITE
+                } else {
+                    inotify::IN_CLOSE_NOWRITE
+                };
+                inotify::file_event(&p.dentry, ev);
+                inotify::closed(&p.dentry);
+            }
         }
     }
 }
@@ -200,6 +219,9 @@ impl File {
 
     /// A file opened by name at `location`.
     pub fn at(ops: Arc<dyn FileOps>, flags: u32, location: Path) -> Arc<File> {
+        if flags & libc::O_PATH as u32 == 0 {
+            location.dentry.open_ref();
+        }
         Arc::new(File {
             ops,
             flags: AtomicU32::new(flags),

@@ -379,6 +379,8 @@ impl Kernel {
         for t in threads {
             t.notify();
         }
+        // A signalfd polled by any thread may have become readable.
+        crate::fs::poll::notify();
         let _guard = target.lock();
         target.event.notify_all();
         true
@@ -413,6 +415,7 @@ impl Kernel {
             return false;
         }
         to.notify();
+        crate::fs::poll::notify();
         let _guard = target.lock();
         target.event.notify_all();
         true

@@ -48,6 +48,29 @@ pub fn current_blocked() -> u64 {
     CURRENT.with(|c| c.borrow().as_ref().map_or(0, |(_, t)| t.mask()))
 }
 
+/// The signals pending for the task the calling sentry thread serves, its own and its
+/// process's (signalfd's readiness).
+pub fn current_pending() -> u64 {
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map_or(0, |(p, t)| t.pending().set | p.lock().pending.set)
+    })
+}
+
+/// Takes a pending signal of the calling task that is in `wanted`, the thread's before the
+/// process's, without running its handler (signalfd's read, as rt_sigtimedwait takes one).
+pub fn take_current_signal(wanted: u64) -> Option<super::SigInfo> {
+    CURRENT.with(|c| {
+        let c = c.borrow();
+        let (p, t) = c.as_ref()?;
+        let taken = t.pending().take(!wanted);
+        let mut info = taken.or_else(|| p.lock().pending.take(!wanted))?;
+        p.timer_signal_taken(&mut info);
+        Some(info)
+    })
+}
+
 /// Whether the task served by the calling thread must stop blocking: its process is ending,
 /// or a signal it does not block is pending. Blocking waits check this every INTERRUPT_POLL.
 pub fn interrupted() -> bool {

@@ -211,6 +211,10 @@ pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
         .check_access(a.u64(1), len as u64, platform::Prot::WRITE)?;
     let mut buf = vec![0u8; len.min(1 << 20)];
     let n = file.ops.getdents64(&mut buf)?;
+    // Linux's iterate_dir reports every getdents as an access.
+    if let Some(p) = &file.location {
+        crate::fs::inotify::file_event(&p.dentry, crate::fs::inotify::IN_ACCESS);
+    }
     task.mm.write(a.u64(1), &buf[..n])?;
     Ok(n as u64)
 }

@@ -7,6 +7,7 @@
 mod cred;
 mod fs;
 mod futex;
+mod inotify;
 mod ipc;
 mod mmap;
 mod namei;

@@ -218,6 +218,7 @@ pub fn sys_ftruncate(task: &mut Task, a: &SyscallArgs) -> SysResult {
         return Err(Errno::EINVAL);
     }
     file.ops.truncate(len as u64)?;
+    crate::fs::inotify::file_event(&p.dentry, crate::fs::inotify::IN_MODIFY);
     Ok(0)
 }
 

@@ -1,4 +1,4 @@
-//! Readiness calls: poll, ppoll, select, pselect6, the epoll family and eventfd.
+//! Readiness calls: poll, ppoll, select, pselect6, the epoll family, eventfd and signalfd.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,6 +9,7 @@ use crate::errno::{Errno, SysResult};
 use crate::fs::epoll::{Epoll, EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP};
 use crate::fs::eventfd::EventFd;
 use crate::fs::poll::{self, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI};
+use crate::fs::signalfd::SignalFd;
 use crate::fs::File;
 use crate::kernel::Task;
 
@@ -374,4 +375,38 @@ pub fn sys_eventfd(task: &mut Task, a: &SyscallArgs) -> SysResult {
 
 pub fn sys_eventfd2(task: &mut Task, a: &SyscallArgs) -> SysResult {
     new_eventfd(task, a.uint(0), a.int(1))
+}
+
+/// signalfd4(fd, mask, sizemask, flags): a new signalfd (fd -1), or a new mask for one.
+fn do_signalfd(task: &mut Task, fd: i32, mask: u64, size: u64, flags: i32) -> SysResult {
+    let known = libc::SFD_CLOEXEC | libc::SFD_NONBLOCK;
+    if flags & !known != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if size != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let mask: u64 = task.mm.read_val(mask)?;
+    if fd != -1 {
+        let file = task.fds().get(fd)?;
+        let sfd = file.ops.as_signalfd().ok_or(Errno::EINVAL)?;
+        sfd.set_mask(mask);
+        return Ok(fd as u64);
+    }
+    let nonblock = flags & libc::SFD_NONBLOCK != 0;
+    let ops = SignalFd::new(mask, nonblock);
+    let status = libc::O_RDWR as u32 | (flags & libc::SFD_NONBLOCK) as u32;
+    let file = File::new(Arc::new(ops), status);
+    let limit = nofile_limit(task);
+    Ok(task
+        .fds()
+        .install(file, flags & libc::SFD_CLOEXEC != 0, 0, limit)? as u64)
+}
+
+pub fn sys_signalfd(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_signalfd(task, a.int(0), a.u64(1), a.u64(2), 0)
+}
+
+pub fn sys_signalfd4(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_signalfd(task, a.int(0), a.u64(1), a.u64(2), a.int(3))
 }

@@ -92,7 +92,30 @@ fn write_from(
             break;
         }
     }
+    modified(file, done);
     Ok(done)
+}
+
+/// Runs a read of `fd`; one that read something is IN_ACCESS for the file's watchers.
+fn accessing(task: &mut Task, fd: i32, read: impl FnOnce(&mut Task) -> SysResult) -> SysResult {
+    let r = read(task);
+    if matches!(r, Ok(n) if n > 0) && crate::fs::inotify::active() {
+        if let Ok(file) = task.fds().get(fd) {
+            if let Some(p) = &file.location {
+                crate::fs::inotify::file_event(&p.dentry, crate::fs::inotify::IN_ACCESS);
+            }
+        }
+    }
+    r
+}
+
+/// A write of `n` bytes to `file` succeeded: IN_MODIFY for its watchers.
+fn modified(file: &File, n: u64) {
+    if n > 0 {
+        if let Some(p) = &file.location {
+            crate::fs::inotify::file_event(&p.dentry, crate::fs::inotify::IN_MODIFY);
+        }
+    }
 }
 
 /// read(2) or pread(2) (`offset`) of a file whose bytes a host fd holds: the host reads
@@ -131,6 +154,10 @@ fn read_direct(
 }
 
 pub fn sys_read(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    accessing(task, a.int(0), |task| sys_read_inner(task, a))
+}
+
+fn sys_read_inner(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = readable_file(task, a.int(0))?;
     if let Some(r) = read_direct(task, &file, a.u64(1), a.u64(2), None) {
         return r;
@@ -150,6 +177,10 @@ fn offset_arg(a: &SyscallArgs, i: usize) -> Result<u64, Errno> {
 }
 
 pub fn sys_pread64(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    accessing(task, a.int(0), |task| sys_pread64_inner(task, a))
+}
+
+fn sys_pread64_inner(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = readable_file(task, a.int(0))?;
     let offset = offset_arg(a, 3)?;
     if let Some(r) = read_direct(task, &file, a.u64(1), a.u64(2), Some(offset)) {
@@ -186,6 +217,10 @@ fn read_iovecs(task: &Task, addr: u64, count: i32) -> Result<Vec<(u64, u64)>, Er
 }
 
 pub fn sys_readv(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    accessing(task, a.int(0), |task| sys_readv_inner(task, a))
+}
+
+fn sys_readv_inner(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let file = readable_file(task, a.int(0))?;
     let iovs = read_iovecs(task, a.u64(1), a.int(2))?;
     let total: u64 = iovs.iter().map(|(_, l)| l).sum();
@@ -269,6 +304,7 @@ fn write_from_buf(task: &mut Task, file: &File, data: &[u8]) -> SysResult {
             Err(_) => break,
         }
     }
+    modified(file, done as u64);
     Ok(done as u64)
 }
 
@@ -285,6 +321,10 @@ pub fn sys_lseek(task: &mut Task, a: &SyscallArgs) -> SysResult {
 /// preadv(2) and preadv2(2) (`flags` RWF_*, all accepted as hints): readv at an offset, or
 /// at the file position for offset -1 (preadv2 only).
 fn do_preadv(task: &mut Task, a: &SyscallArgs, v2: bool) -> SysResult {
+    accessing(task, a.int(0), |task| do_preadv_inner(task, a, v2))
+}
+
+fn do_preadv_inner(task: &mut Task, a: &SyscallArgs, v2: bool) -> SysResult {
     let file = readable_file(task, a.int(0))?;
     let iovs = read_iovecs(task, a.u64(1), a.int(2))?;
     let offset = a.i64(3);
@@ -349,6 +389,7 @@ fn do_pwritev(task: &mut Task, a: &SyscallArgs, v2: bool) -> SysResult {
             Err(_) => break,
         }
     }
+    modified(&file, done as u64);
     Ok(done as u64)
 }
 

@@ -3,8 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, ipc, mmap, namei, poll, process, read_write, signal, socket, stat, sys, task,
-    time, timer, Handler,
+    cred, fs, futex, inotify, ipc, mmap, namei, poll, process, read_write, signal, socket, stat,
+    sys, task, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -137,6 +137,12 @@ table! {
     EPOLL_PWAIT2 => poll::sys_epoll_pwait2, Full;
     EVENTFD => poll::sys_eventfd, Full;
     EVENTFD2 => poll::sys_eventfd2, Full;
+    SIGNALFD => poll::sys_signalfd, Full;
+    INOTIFY_INIT => inotify::sys_inotify_init, Partial("events come from the sandbox's own file operations only");
+    INOTIFY_INIT1 => inotify::sys_inotify_init1, Partial("events come from the sandbox's own file operations only");
+    INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("IN_UNMOUNT is never reported");
+    INOTIFY_RM_WATCH => inotify::sys_inotify_rm_watch, Full;
+    SIGNALFD4 => poll::sys_signalfd4, Full;
     SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link and address dumps of lo; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
     SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only (EOPNOTSUPP for AF_INET/AF_INET6, as Linux)");
     BIND => socket::sys_bind, Partial("AF_UNIX; internet addresses of lo only (127.0.0.0/8, ::1, wildcards; others EADDRNOTAVAIL)");

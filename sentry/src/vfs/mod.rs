@@ -274,6 +274,10 @@ pub struct Dentry {
 struct Link {
     name: Vec<u8>,
     parent: Option<Arc<Dentry>>,
+    /// Open file descriptions at this dentry (not O_PATH ones).
+    opens: usize,
+    /// The inode identity whose IN_DELETE_SELF waits for the last of them to close.
+    delete_pending: Option<(u64, u64)>,
 }
 
 impl Dentry {
@@ -292,7 +296,12 @@ impl Dentry {
     fn new(inode: Arc<dyn Inode>, name: Vec<u8>, parent: Option<Arc<Dentry>>) -> Arc<Dentry> {
         Arc::new(Dentry {
             inode,
-            link: Mutex::new(Link { name, parent }),
+            link: Mutex::new(Link {
+                name,
+                parent,
+                opens: 0,
+                delete_pending: None,
+            }),
             children: Mutex::new(HashMap::new()),
             mounted: AtomicU32::new(0),
             dead: AtomicBool::new(false),
@@ -313,6 +322,35 @@ impl Dentry {
 
     pub fn name(&self) -> Vec<u8> {
         self.link().name.clone()
+    }
+
+    /// An open file description now holds this dentry.
+    pub fn open_ref(&self) {
+        self.link().opens += 1;
+    }
+
+    /// An open file description holding this dentry went; if it was the last and the inode
+    /// lost its last name meanwhile, the identity whose IN_DELETE_SELF was waiting.
+    pub fn open_unref(&self) -> Option<(u64, u64)> {
+        let mut l = self.link();
+        l.opens = l.opens.saturating_sub(1);
+        if l.opens == 0 {
+            l.delete_pending.take()
+        } else {
+            None
+        }
+    }
+
+    /// The inode `key` lost its last name here: true if open files keep it alive, and the
+    /// deletion is then reported when the last closes (Linux's inode stays until then).
+    pub fn delete_when_closed(&self, key: (u64, u64)) -> bool {
+        let mut l = self.link();
+        if l.opens > 0 {
+            l.delete_pending = Some(key);
+            true
+        } else {
+            false
+        }
     }
 
     pub fn is_dead(&self) -> bool {

@@ -9,7 +9,7 @@ use super::{
     file_type, is_dir, sticky_check, Dentry, Inode, Lookup, NewNode, Parent, Path, SetAttr, Stat,
 };
 use crate::errno::Errno;
-use crate::fs::{FileOps, Statfs};
+use crate::fs::{inotify, FileOps, Statfs};
 
 const O_PATH: u32 = libc::O_PATH as u32;
 
@@ -136,6 +136,7 @@ impl Lookup<'_> {
                         &self.creds,
                     )?;
                     created = true;
+                    inotify::child_event(&parent.dir.dentry, &parent.name, inotify::IN_CREATE, 0);
                     self.step(&parent.dir, &parent.name)?
                 }
                 Err(e) => return Err(e),
@@ -167,6 +168,7 @@ impl Lookup<'_> {
             }
             self.creds.may(&st, mask)?;
             let file: Arc<dyn FileOps> = Arc::new(DirFile::new(&p));
+            inotify::file_event(&p.dentry, inotify::IN_OPEN);
             return Ok((file, p));
         }
         if !created {
@@ -175,13 +177,20 @@ impl Lookup<'_> {
         if mask & libc::W_OK != 0 && kind == libc::S_IFREG {
             p.writable_mount()?;
         }
+        let mut truncated = false;
         if has(flags, libc::O_TRUNC) && kind == libc::S_IFREG && !created && st.st_size != 0 {
             p.inode().setattr(&SetAttr {
                 size: Some(0),
                 ..SetAttr::default()
             })?;
+            truncated = true;
         }
         let file = p.inode().clone().open(flags)?;
+        // Linux reports the open before the truncation's change.
+        inotify::file_event(&p.dentry, inotify::IN_OPEN);
+        if truncated {
+            inotify::file_event(&p.dentry, inotify::IN_MODIFY);
+        }
         Ok((file, p))
     }
 
@@ -257,6 +266,8 @@ impl Lookup<'_> {
             .dir
             .inode()
             .create(&parent.name, NewNode::Dir(mode & 0o7777), &self.creds)?;
+        let ev = inotify::IN_CREATE | inotify::IN_ISDIR;
+        inotify::child_event(&parent.dir.dentry, &parent.name, ev, 0);
         Ok(())
     }
 
@@ -281,6 +292,7 @@ impl Lookup<'_> {
         };
         let parent = self.new_name(start, path)?;
         parent.dir.inode().create(&parent.name, node, &self.creds)?;
+        inotify::child_event(&parent.dir.dentry, &parent.name, inotify::IN_CREATE, 0);
         Ok(())
     }
 
@@ -294,6 +306,7 @@ impl Lookup<'_> {
             .dir
             .inode()
             .create(&parent.name, NewNode::Symlink(target.to_vec()), &self.creds)?;
+        inotify::child_event(&parent.dir.dentry, &parent.name, inotify::IN_CREATE, 0);
         Ok(())
     }
 
@@ -312,6 +325,9 @@ impl Lookup<'_> {
             return Err(Errno::ENOENT);
         }
         parent.dir.inode().link(&parent.name, old.inode())?;
+        // The link count changed (Linux's fsnotify_link).
+        inotify::inode_event((st.st_dev, st.st_ino), inotify::IN_ATTRIB);
+        inotify::child_event(&parent.dir.dentry, &parent.name, inotify::IN_CREATE, 0);
         if old.dentry.name() == b"#tmpfile" {
             // Linked once, an O_TMPFILE file is an ordinary one: unlinked again, it stays so.
             old.dentry.link().name = b"#tmpfile-linked".to_vec();
@@ -354,6 +370,22 @@ impl Lookup<'_> {
         }
         parent.dir.inode().unlink(&parent.name, dir)?;
         parent.dir.dentry.forget(&parent.name);
+        // Linux's order: the link count's IN_ATTRIB, the inode's IN_DELETE_SELF and
+        // IN_IGNORED (it dies with the dentry, unless open files keep it until their last
+        // close), then the directory's IN_DELETE.
+        let key = (vst.st_dev, vst.st_ino);
+        if !dir {
+            inotify::inode_event(key, inotify::IN_ATTRIB);
+        }
+        if dir || vst.st_nlink <= 1 {
+            inotify::unlinked(&victim.dentry, key);
+        }
+        let ev = if dir {
+            inotify::IN_DELETE | inotify::IN_ISDIR
+        } else {
+            inotify::IN_DELETE
+        };
+        inotify::child_event(&parent.dir.dentry, &parent.name, ev, 0);
         Ok(())
     }
 
@@ -396,6 +428,10 @@ impl Lookup<'_> {
             Ok(t) => Some(t),
             Err(Errno::ENOENT) => None,
             Err(e) => return Err(e),
+        };
+        let replaced = match &target {
+            Some(t) => Some(t.stat()?),
+            None => None,
         };
         if (old_trailing || new_trailing) && !is_dir(&vst) {
             return Err(Errno::ENOTDIR);
@@ -444,7 +480,47 @@ impl Lookup<'_> {
         } else {
             op.dir.dentry.moved(&op.name, &np.dir.dentry, &np.name);
         }
+        let replaced = target.as_ref().zip(replaced.as_ref());
+        self.rename_events(&op, &np, &vst, replaced, flags);
         Ok(())
+    }
+
+    /// The inotify events of a rename, in Linux's fsnotify_move order.
+    fn rename_events(
+        &self,
+        op: &Parent,
+        np: &Parent,
+        vst: &Stat,
+        replaced: Option<(&Path, &Stat)>,
+        flags: u32,
+    ) {
+        if !inotify::active() {
+            return;
+        }
+        let isdir = |st: &Stat| if is_dir(st) { inotify::IN_ISDIR } else { 0 };
+        let cookie = inotify::next_cookie();
+        let from = inotify::IN_MOVED_FROM | isdir(vst);
+        let to = inotify::IN_MOVED_TO | isdir(vst);
+        inotify::child_event(&op.dir.dentry, &op.name, from, cookie);
+        inotify::child_event(&np.dir.dentry, &np.name, to, cookie);
+        if let Some((_, t)) = replaced {
+            if flags & libc::RENAME_EXCHANGE != 0 {
+                let cookie = inotify::next_cookie();
+                let from = inotify::IN_MOVED_FROM | isdir(t);
+                let to = inotify::IN_MOVED_TO | isdir(t);
+                inotify::child_event(&np.dir.dentry, &np.name, from, cookie);
+                inotify::child_event(&op.dir.dentry, &op.name, to, cookie);
+                inotify::inode_event((t.st_dev, t.st_ino), inotify::IN_MOVE_SELF);
+            } else if !is_dir(t) {
+                inotify::inode_event((t.st_dev, t.st_ino), inotify::IN_ATTRIB);
+            }
+        }
+        inotify::inode_event((vst.st_dev, vst.st_ino), inotify::IN_MOVE_SELF);
+        if let Some((tp, t)) = replaced {
+            if flags & libc::RENAME_EXCHANGE == 0 && (is_dir(t) || t.st_nlink <= 1) {
+                inotify::unlinked(&tp.dentry, (t.st_dev, t.st_ino));
+            }
+        }
     }
 
     /// chmod(2) of a resolved file.
@@ -462,7 +538,9 @@ impl Lookup<'_> {
         p.inode().setattr(&SetAttr {
             mode: Some(mode),
             ..SetAttr::default()
-        })
+        })?;
+        inotify::file_event(&p.dentry, inotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// chown(2) of a resolved file; `u32::MAX` keeps an id.
@@ -490,7 +568,9 @@ impl Lookup<'_> {
             }
             attr.mode = Some(mode & 0o7777);
         }
-        p.inode().setattr(&attr)
+        p.inode().setattr(&attr)?;
+        inotify::file_event(&p.dentry, inotify::IN_ATTRIB);
+        Ok(())
     }
 
     /// truncate(2) of a resolved file.
@@ -507,7 +587,9 @@ impl Lookup<'_> {
         p.inode().setattr(&SetAttr {
             size: Some(size),
             ..SetAttr::default()
-        })
+        })?;
+        inotify::file_event(&p.dentry, inotify::IN_MODIFY);
+        Ok(())
     }
 
     /// utimensat(2) of a resolved file; `None` sets both times to now.
@@ -534,7 +616,16 @@ impl Lookup<'_> {
             atime: keep(a),
             mtime: keep(m),
             ..SetAttr::default()
-        })
+        })?;
+        // Linux's fsnotify_change: both times are a utime call (IN_ATTRIB); one alone is
+        // IN_ACCESS or IN_MODIFY.
+        let ev = match (keep(a).is_some(), keep(m).is_some()) {
+            (true, false) => inotify::IN_ACCESS,
+            (false, true) => inotify::IN_MODIFY,
+            _ => inotify::IN_ATTRIB,
+        };
+        inotify::file_event(&p.dentry, ev);
+        Ok(())
     }
 
     /// access(2) of a resolved file.
