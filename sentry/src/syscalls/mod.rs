@@ -9,6 +9,7 @@ mod fs;
 mod futex;
 mod ipc;
 mod mmap;
+mod mqueue;
 mod namei;
 mod path;
 mod poll;
