@@ -23,6 +23,8 @@ pub const HARD_MSGSIZEMAX: i64 = 16 * 1024 * 1024;
 /// Priorities are below MQ_PRIO_MAX.
 pub const MQ_PRIO_MAX: u32 = 32768;
 const MQUEUE_MAGIC: i64 = 0x1980_0202;
+/// The size a queue's inode reports (Linux's FILENT_SIZE).
+const STATUS_SIZE: i64 = 80;
 
 /// What mq_notify registered: whom to tell, and how (`struct sigevent`).
 #[derive(Clone)]
@@ -210,13 +212,34 @@ impl MqFile {
 
 impl FileOps for MqFile {
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        let text = self.status();
         let mut pos = self.pos.lock().unwrap_or_else(|e| e.into_inner());
-        let start = (*pos as usize).min(text.len());
-        let n = buf.len().min(text.len() - start);
-        buf[..n].copy_from_slice(&text.as_bytes()[start..start + n]);
+        let n = self.pread(buf, *pos)?;
         *pos += n as u64;
         Ok(n)
+    }
+
+    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        let text = self.status();
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(text.len());
+        let n = buf.len().min(text.len() - start);
+        buf[..n].copy_from_slice(&text.as_bytes()[start..start + n]);
+        Ok(n)
+    }
+
+    /// As Linux's default_llseek, with the inode size the status line is given (80).
+    fn seek(&self, offset: i64, whence: i32) -> Result<u64, Errno> {
+        let mut pos = self.pos.lock().unwrap_or_else(|e| e.into_inner());
+        let base = match whence {
+            libc::SEEK_SET => 0,
+            libc::SEEK_CUR => *pos as i64,
+            libc::SEEK_END => STATUS_SIZE,
+            _ => return Err(Errno::EINVAL),
+        };
+        let new = base.checked_add(offset).ok_or(Errno::EINVAL)?;
+        *pos = u64::try_from(new).map_err(|_| Errno::EINVAL)?;
+        Ok(*pos)
     }
 
     fn poll(&self) -> u32 {
@@ -246,7 +269,7 @@ impl FileOps for MqFile {
         st.st_uid = q.uid;
         st.st_gid = q.gid;
         // Linux's mqueue inodes report the size of the status line.
-        st.st_size = 80;
+        st.st_size = STATUS_SIZE;
         Ok(st)
     }
 

@@ -23,7 +23,7 @@ const SIGEV_NONE: i32 = 1;
 const SIGEV_THREAD: i32 = 2;
 /// CAP_SYS_RESOURCE: the hard limits instead of /proc/sys/fs/mqueue's.
 const CAP_SYS_RESOURCE: u32 = 24;
-/// CAP_FOWNER: may remove another user's queue from the sticky queue directory.
+/// CAP_FOWNER: may remove another user's queue.
 const CAP_FOWNER: u32 = 3;
 const NAME_MAX: usize = 255;
 const O_NONBLOCK: i64 = libc::O_NONBLOCK as i64;
@@ -126,19 +126,18 @@ pub fn sys_mq_open(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let status = (oflag & (libc::O_ACCMODE | libc::O_NONBLOCK)) as u32;
     let file = File::new(Arc::new(MqFile::new(queue, &name)), status);
     let limit = nofile_limit(task);
-    Ok(task
-        .fds()
-        .install(file, oflag & libc::O_CLOEXEC != 0, 0, limit)? as u64)
+    // Linux makes every message queue descriptor close-on-exec, O_CLOEXEC or not.
+    Ok(task.fds().install(file, true, 0, limit)? as u64)
 }
 
 pub fn sys_mq_unlink(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let name = read_name(task, a.u64(0))?;
     let mut queues = task.kernel.mqueue.lock();
     let q = queues.get(&name).ok_or(Errno::ENOENT)?;
-    // The queue directory is sticky (01777, root's): only the owner removes a queue.
+    // Only the queue's owner removes it (Linux 6.x answers EACCES to others).
     let owner = q.lock().uid;
     if owner != task.cred.fs().uid && !task.cred.capable(CAP_FOWNER) {
-        return Err(Errno::EPERM);
+        return Err(Errno::EACCES);
     }
     queues.remove(&name);
     Ok(0)
