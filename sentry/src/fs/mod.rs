@@ -9,6 +9,7 @@ pub mod fdtable;
 pub mod host;
 pub mod inotify;
 pub mod lock;
+pub mod mqueue;
 pub mod pipe;
 pub mod poll;
 pub mod signalfd;
@@ -147,6 +148,10 @@ pub trait FileOps: Send + Sync {
     }
     /// The timerfd, if this file is one.
     fn as_timerfd(&self) -> Option<&timerfd::TimerFd> {
+        None
+    }
+    /// The message queue, if this file is a message queue descriptor.
+    fn as_mqueue(&self) -> Option<&mqueue::MqFile> {
         None
     }
     /// F_SETFL changed the file's status flags (O_NONBLOCK, O_APPEND, ...).

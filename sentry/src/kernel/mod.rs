@@ -117,6 +117,8 @@ pub struct Kernel {
     pub tree_lock: Mutex<()>,
     /// System V IPC objects.
     pub ipc: ipc::Ipc,
+    /// POSIX message queues by name.
+    pub mqueue: crate::fs::mqueue::Namespace,
 }
 
 impl Kernel {
@@ -581,6 +583,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         unimplemented: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
         ipc: ipc::Ipc::default(),
+        mqueue: Default::default(),
     });
     if let Some(cpu) = config.pin_cpu {
         if let Err(e) = platform::pin_current_thread(cpu) {

@@ -10,6 +10,7 @@ mod futex;
 mod inotify;
 mod ipc;
 mod mmap;
+mod mqueue;
 mod namei;
 mod path;
 mod poll;

@@ -3,8 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, inotify, ipc, mmap, namei, poll, process, read_write, signal, socket, stat,
-    sys, task, time, timer, Handler,
+    cred, fs, futex, inotify, ipc, mmap, mqueue, namei, poll, process, read_write, signal, socket,
+    stat, sys, task, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -124,6 +124,12 @@ table! {
     MSGSND => ipc::sys_msgsnd, Full;
     MSGRCV => ipc::sys_msgrcv, Partial("no MSG_COPY");
     MSGCTL => ipc::sys_msgctl, Full;
+    MQ_OPEN => mqueue::sys_mq_open, Partial("no RLIMIT_MSGQUEUE accounting");
+    MQ_UNLINK => mqueue::sys_mq_unlink, Full;
+    MQ_TIMEDSEND => mqueue::sys_mq_timedsend, Full;
+    MQ_TIMEDRECEIVE => mqueue::sys_mq_timedreceive, Full;
+    MQ_NOTIFY => mqueue::sys_mq_notify, Partial("SIGEV_THREAD (the C library's netlink notification) is ENOSYS");
+    MQ_GETSETATTR => mqueue::sys_mq_getsetattr, Full;
     TEE => namei::sys_tee, Partial("copies through the sentry");
     POLL => poll::sys_poll, Full;
     PPOLL => poll::sys_ppoll, Full;

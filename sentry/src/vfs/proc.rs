@@ -134,6 +134,10 @@ fn fixed_entries(fs: &SynthFs, k: &K) -> Vec<(&'static str, Arc<dyn Inode>)> {
             ("shmmax", text(fs, "18446744073692774399\n")),
             ("shmall", text(fs, "18446744073692774399\n")),
             ("shmmni", text(fs, "4096\n")),
+            ("msgmax", text(fs, "8192\n")),
+            ("msgmnb", text(fs, "16384\n")),
+            ("msgmni", text(fs, "32000\n")),
+            ("sem", text(fs, "32000\t1024000000\t500\t32000\n")),
             (
                 "random",
                 Arc::new(SynthDir::fixed(
@@ -153,6 +157,20 @@ fn fixed_entries(fs: &SynthFs, k: &K) -> Vec<(&'static str, Arc<dyn Inode>)> {
         vec![
             ("file-max", text(fs, "9223372036854775807\n")),
             ("nr_open", text(fs, "1048576\n")),
+            (
+                "mqueue",
+                Arc::new(SynthDir::fixed(
+                    fs,
+                    0o555,
+                    vec![
+                        ("msg_default", text(fs, "10\n")),
+                        ("msg_max", text(fs, "10\n")),
+                        ("msgsize_default", text(fs, "8192\n")),
+                        ("msgsize_max", text(fs, "8192\n")),
+                        ("queues_max", text(fs, "256\n")),
+                    ],
+                )),
+            ),
         ],
     );
     let sys_vm = SynthDir::fixed(
