@@ -513,3 +513,17 @@ fn children_resource_usage_is_accounted() {
         pair.sandboxed.stdout_str()
     );
 }
+
+/// unshare of the fd table and fs context; namespaces are refused with EPERM inside the
+/// sandbox (it has one of each); execve from a non-leader thread replaces the process.
+#[test]
+fn unshare_and_exec_from_a_thread() {
+    let prog = compile("unshare", &["-pthread"]);
+    let out = run_sandboxed(&[&prog], &RunOpts::default());
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout_str(),
+        "unshare FILES|FS: ok\nclosed in the private table: yes\nunshare NEWNS: EPERM\n\
+         unshare NEWUTS: EPERM\nunshare bad flag: EINVAL\nexec from a thread\n"
+    );
+}

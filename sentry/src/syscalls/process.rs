@@ -590,3 +590,41 @@ pub fn sys_setsid(task: &mut Task, _: &SyscallArgs) -> SysResult {
     p.ctty = None;
     Ok(pid as u64)
 }
+
+/// unshare(2): a private fd table (CLONE_FILES) or file-system context (CLONE_FS); the
+/// sandbox has one namespace of each kind, so the CLONE_NEW* flags are EPERM, as clone's.
+pub fn sys_unshare(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let flags = a.u64(0);
+    let known = CLONE_NEW_ANY
+        | (libc::CLONE_FILES
+            | libc::CLONE_FS
+            | libc::CLONE_SYSVSEM
+            | libc::CLONE_THREAD
+            | libc::CLONE_SIGHAND
+            | libc::CLONE_VM
+            | libc::CLONE_NEWTIME) as u64;
+    if flags & !known != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (CLONE_NEW_ANY | libc::CLONE_NEWTIME as u64) != 0 {
+        crate::errno!(
+            EPERM,
+            "unshare: namespaces are not available inside the sandbox"
+        );
+    }
+    // Unsharing the thread group, handlers or memory is allowed only when nothing shares
+    // them: a single-threaded process.
+    let shared_group = (libc::CLONE_THREAD | libc::CLONE_SIGHAND | libc::CLONE_VM) as u64;
+    if flags & shared_group != 0 && task.process.lock().threads > 1 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & libc::CLONE_FILES as u64 != 0 {
+        let copy = task.fds().clone();
+        task.fds = Arc::new(std::sync::Mutex::new(copy));
+    }
+    if flags & libc::CLONE_FS as u64 != 0 {
+        let copy = task.fs().clone();
+        task.fs = Arc::new(std::sync::Mutex::new(copy));
+    }
+    Ok(0)
+}

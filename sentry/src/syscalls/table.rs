@@ -204,6 +204,7 @@ table! {
     VFORK => process::sys_vfork, Full;
     CLONE => process::sys_clone, Partial("no namespaces (EPERM), no CLONE_PIDFD");
     CLONE3 => process::sys_clone3, Partial("no namespaces (EPERM), no CLONE_PIDFD, set_tid or cgroup");
+    UNSHARE => process::sys_unshare, Partial("CLONE_NEW* namespaces are EPERM");
     WAIT4 => process::sys_wait4, Partial("no ptrace stops");
     WAITID => process::sys_waitid, Partial("no ptrace stops; no pidfds");
     GETPGID => process::sys_getpgid, Full;
