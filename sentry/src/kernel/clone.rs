@@ -7,6 +7,7 @@ use super::process::Process;
 use super::signal::SigInfo;
 use super::{ExitStatus, Task};
 use crate::errno::Errno;
+use crate::mm::MemoryManager;
 
 /// What clone was asked for, decoded from clone(2) or clone3(2).
 #[derive(Clone, Copy, Debug, Default)]
@@ -92,6 +93,13 @@ impl Task {
         } else {
             Some(self.ctx.fork_process().map_err(platform_error)?)
         };
+        // A fork shares the parent's private pages copy-on-write: readied here, with the
+        // parent's context, before the child maps them.
+        let fork_image = if share_vm {
+            None
+        } else {
+            Some(self.mm.prepare_fork(&mut *self.ctx)?)
+        };
         let process = if thread {
             self.process.lock().threads += 1;
             self.process.clone()
@@ -169,7 +177,8 @@ impl Task {
                     let mm = if share_vm {
                         parent_mm
                     } else {
-                        Arc::new(parent_mm.fork(&mut *ctx)?)
+                        let image = fork_image.ok_or(Errno::ENOMEM)?;
+                        Arc::new(MemoryManager::forked(kernel.mem.clone(), image, &mut *ctx)?)
                     };
                     if flags & CLONE_CHILD_SETTID != 0 {
                         mm.write_val(args.child_tid, &tid)?;

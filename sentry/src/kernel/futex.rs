@@ -8,8 +8,9 @@ use std::time::Instant;
 use super::process::interrupted;
 use crate::errno::Errno;
 
-/// A futex word's identity: its offset in the memory file.
-pub type FutexKey = u64;
+/// A futex word's identity, as Linux's futex keys: (the address space, the address) for a
+/// word in private memory, (0, its offset in the memory file) for a word in shared memory.
+pub type FutexKey = (u64, u64);
 
 struct Waiter {
     bitset: u32,
@@ -197,20 +198,20 @@ mod tests {
     fn wait_sees_changed_word_and_wake_counts() {
         let t = Arc::new(FutexTable::default());
         assert_eq!(
-            t.wait(1, u32::MAX, None, || Ok(false)).unwrap_err(),
+            t.wait((0, 1), u32::MAX, None, || Ok(false)).unwrap_err(),
             Errno::EAGAIN
         );
-        assert_eq!(t.wake(1, 10, u32::MAX), 0);
+        assert_eq!(t.wake((0, 1), 10, u32::MAX), 0);
         let t2 = t.clone();
-        let waiter = std::thread::spawn(move || t2.wait(1, u32::MAX, None, || Ok(true)));
-        while t.lock().get(&1).is_none() {
+        let waiter = std::thread::spawn(move || t2.wait((0, 1), u32::MAX, None, || Ok(true)));
+        while t.lock().get(&(0, 1)).is_none() {
             std::thread::yield_now();
         }
-        assert_eq!(t.wake(1, 10, u32::MAX), 1);
+        assert_eq!(t.wake((0, 1), 10, u32::MAX), 1);
         waiter.join().unwrap().unwrap();
         let deadline = Some(Instant::now());
         assert_eq!(
-            t.wait(2, u32::MAX, deadline, || Ok(true)).unwrap_err(),
+            t.wait((0, 2), u32::MAX, deadline, || Ok(true)).unwrap_err(),
             Errno::ETIMEDOUT
         );
         assert!(t.lock().is_empty());

@@ -325,6 +325,14 @@ impl Task {
             if let Some(status) = self.exit {
                 return Ok(status);
             }
+            // Copy-on-write breaks the sentry made for this address space reach the stub
+            // before the app runs again.
+            if let Err(e) = self.mm.lock().sync_host(&mut *self.ctx) {
+                tracing::error!(
+                    "task {}: remapping after a copy-on-write break: {e}",
+                    self.tid
+                );
+            }
             let trap = self.ctx.switch(&mut self.regs)?;
             match trap {
                 Trap::Syscall => syscalls::dispatch(self),
@@ -344,6 +352,19 @@ impl Task {
     /// A host signal for the app's thread: a fault of its own, delivered now, or a signal
     /// from outside the sandbox, which goes to the process.
     fn host_signal(&mut self, info: platform::SignalInfo) {
+        // A write to copy-on-write pages (SEGV_ACCERR): copy them, and retry the write.
+        const SEGV_ACCERR: i32 = 2;
+        if info.signo == libc::SIGSEGV && info.code == SEGV_ACCERR {
+            let resolved = self
+                .mm
+                .lock()
+                .resolve_write_fault(&mut *self.ctx, info.addr);
+            match resolved {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(e) => tracing::error!("task {}: copy-on-write break: {e}", self.tid),
+            }
+        }
         let fault = info.code > 0 || info.code == libc::SI_KERNEL;
         tracing::debug!(?info, fault, "host signal for the app");
         if !fault {

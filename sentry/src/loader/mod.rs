@@ -207,7 +207,14 @@ pub fn load(
         base,
         entry: main.entry,
     };
-    let sp = stack::build(&vmas, &args.argv, &args.envp, &args.filename, &aux, creds)?;
+    let sp = stack::build(
+        &mut vmas,
+        &args.argv,
+        &args.envp,
+        &args.filename,
+        &aux,
+        creds,
+    )?;
     drop(vmas);
 
     let mut regs = ctx.initial_regs();

@@ -81,7 +81,7 @@ fn host_auxval(kind: u64) -> u64 {
 
 /// Writes the initial stack below `layout::STACK_TOP`; returns the stack pointer (at argc).
 pub fn build(
-    mm: &Vmas,
+    mm: &mut Vmas,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     execfn: &[u8],

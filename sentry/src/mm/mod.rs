@@ -51,8 +51,26 @@ pub struct Vma {
     pub kind: VmaKind,
     /// For MAP_SHARED memory: the memory-file region the mapping shows, shared with every
     /// other mapping of it (a forked child's too) and freed when the last goes. Private
-    /// VMAs own their pages instead.
+    /// VMAs own their pages instead, or (`cow`) share them with a fork until one writes.
     pub shared: Option<Arc<SharedRegion>>,
+    /// Private pages shared copy-on-write (through `shared`) with a forked relative: mapped
+    /// without write access in the stub; the first write copies them (or takes them over
+    /// when nobody else holds them).
+    pub cow: bool,
+    /// The stub's mapping no longer shows `mem_offset` with `prot` (a copy-on-write break
+    /// done by the sentry on the app's behalf): fixed before the app runs again.
+    pub host_stale: bool,
+}
+
+impl Vma {
+    /// The protection the stub maps the VMA with: no write access while copy-on-write.
+    pub fn host_prot(&self) -> Prot {
+        if self.cow {
+            Prot::from_bits(u64::from(self.prot.bits() & !Prot::WRITE.bits())).unwrap_or(Prot::NONE)
+        } else {
+            self.prot
+        }
+    }
 }
 
 /// What a MAP_SHARED file mapping shows: `region` (the file's bytes) from `offset`.
@@ -71,6 +89,15 @@ pub struct SharedRegion {
 }
 
 impl SharedRegion {
+    /// Takes over pages a private VMA owns (fork shares them copy-on-write).
+    fn adopt(mem: &Arc<MemoryFile>, offset: u64, len: u64) -> Arc<SharedRegion> {
+        Arc::new(SharedRegion {
+            mem: mem.clone(),
+            offset,
+            len,
+        })
+    }
+
     /// `len` bytes of fresh zeroed shared memory.
     pub fn new(mem: &Arc<MemoryFile>, len: u64) -> Result<Arc<SharedRegion>, Errno> {
         let offset = mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
@@ -162,6 +189,8 @@ impl Vma {
             mem_offset: self.mem_offset + (start - self.start),
             kind,
             shared: self.shared.clone(),
+            cow: self.cow,
+            host_stale: self.host_stale,
         }
     }
 }
@@ -205,6 +234,8 @@ pub struct Vmas {
     vmas: BTreeMap<u64, Vma>,
     brk_start: u64,
     brk: u64,
+    /// Some VMA's stub mapping is stale (see `Vma::host_stale`).
+    any_stale: bool,
 }
 
 impl MemoryManager {
@@ -215,6 +246,7 @@ impl MemoryManager {
                 vmas: BTreeMap::new(),
                 brk_start: 0,
                 brk: 0,
+                any_stale: false,
             }),
             mem,
         }
@@ -236,7 +268,10 @@ impl MemoryManager {
 
     /// Copies `buf` to app memory at `addr`; EFAULT unless all of it is mapped writable.
     pub fn write(&self, addr: u64, buf: &[u8]) -> Result<(), Errno> {
-        self.lock().write(addr, buf)
+        let mut vmas = self.lock();
+        vmas.check_access(addr, buf.len() as u64, Prot::WRITE)?;
+        vmas.break_range(addr, buf.len() as u64)?;
+        vmas.write(addr, buf)
     }
 
     /// EFAULT unless all of `[addr, addr + len)` is mapped with at least `need`.
@@ -254,17 +289,29 @@ impl MemoryManager {
         self.lock().read_code(addr, buf)
     }
 
-    /// The futex key of the word at `addr`: its offset in the memory file. EFAULT if unmapped.
-    pub fn futex_key(&self, addr: u64) -> Result<u64, Errno> {
+    /// The futex key of the word at `addr`, as Linux's get_futex_key: private memory by this
+    /// address space and the address (so copy-on-write moves do not change it), shared
+    /// memory by its place in the memory file (so every mapping of it meets). EFAULT if
+    /// unmapped.
+    pub fn futex_key(&self, addr: u64) -> Result<(u64, u64), Errno> {
         let vmas = self.lock();
         let vma = vmas.find(addr).ok_or(Errno::EFAULT)?;
-        Ok(vma.mem_offset + (addr - vma.start))
+        if vma.shared.is_some() && !vma.cow {
+            return Ok((0, vma.mem_offset + (addr - vma.start)));
+        }
+        Ok((self as *const MemoryManager as u64, addr))
     }
 
     /// Atomically updates the 32-bit word at `addr` (which must be writable) with `f`; returns
     /// the old value.
     pub fn update_u32(&self, addr: u64, f: impl Fn(u32) -> Option<u32>) -> Result<u32, Errno> {
-        let vmas = self.lock();
+        let mut vmas = self.lock();
+        if vmas
+            .find(addr)
+            .is_some_and(|v| v.prot.contains(Prot::WRITE))
+        {
+            vmas.break_range(addr, 4)?;
+        }
         let vma = vmas
             .find(addr)
             .filter(|v| v.prot.contains(Prot::WRITE) && addr + 4 <= v.end)
@@ -274,37 +321,58 @@ impl MemoryManager {
             .map_err(|_| Errno::EFAULT)
     }
 
-    /// A copy of this address space for a forked child, mapped through the child's context:
-    /// every VMA gets pages of its own with the same contents.
-    pub fn fork(&self, child: &mut dyn Context) -> Result<MemoryManager, Errno> {
-        let parent = self.lock();
-        let copy = MemoryManager::new(self.mem.clone());
+    /// Readies a fork (in the parent's thread, with the parent's context): every private
+    /// mapping becomes copy-on-write, shared with the child until either writes. Returns
+    /// what the child maps (see [`MemoryManager::forked`]).
+    pub fn prepare_fork(&self, parent: &mut dyn Context) -> Result<ForkImage, Errno> {
+        let mut vmas = self.lock();
+        vmas.sync_host(parent)?;
+        let mem = self.mem.clone();
+        let mut out = Vec::with_capacity(vmas.vmas.len());
+        for vma in vmas.vmas.values_mut() {
+            if vma.shared.is_none() {
+                vma.shared = Some(SharedRegion::adopt(&mem, vma.mem_offset, vma.len()));
+                vma.cow = true;
+                if vma.prot.contains(Prot::WRITE) {
+                    parent
+                        .protect(vma.start, vma.len(), vma.host_prot())
+                        .map_err(host_failure)?;
+                }
+            }
+            out.push(vma.clone());
+        }
+        Ok(ForkImage {
+            vmas: out,
+            brk_start: vmas.brk_start,
+            brk: vmas.brk,
+        })
+    }
+
+    /// The forked child's address space, mapped through the child's context.
+    pub fn forked(
+        mem: Arc<MemoryFile>,
+        image: ForkImage,
+        child: &mut dyn Context,
+    ) -> Result<MemoryManager, Errno> {
+        let copy = MemoryManager::new(mem);
         {
             let mut c = copy.lock();
-            c.brk_start = parent.brk_start;
-            c.brk = parent.brk;
-            for vma in parent.vmas.values() {
-                if vma.shared.is_some() {
-                    // MAP_SHARED: the child maps the very same pages.
-                    c.insert(child, vma.clone())?;
-                    continue;
-                }
-                let offset = self.mem.allocate(vma.len()).map_err(|_| Errno::ENOMEM)?;
-                if self
-                    .mem
-                    .copy_populated(vma.mem_offset, offset, vma.len())
-                    .is_err()
-                {
-                    self.mem.free(offset, vma.len());
-                    return Err(Errno::ENOMEM);
-                }
-                let mut v = vma.clone();
-                v.mem_offset = offset;
-                c.insert(child, v)?;
+            c.brk_start = image.brk_start;
+            c.brk = image.brk;
+            for vma in image.vmas {
+                c.insert(child, vma)?;
             }
         }
         Ok(copy)
     }
+}
+
+/// What a forked child's address space starts as: the parent's mappings, shared or
+/// copy-on-write.
+pub struct ForkImage {
+    vmas: Vec<Vma>,
+    brk_start: u64,
+    brk: u64,
 }
 
 impl Drop for MemoryManager {
@@ -414,6 +482,8 @@ impl Vmas {
                 mem_offset: offset,
                 kind,
                 shared: None,
+                cow: false,
+                host_stale: false,
             },
         )?;
         Ok(addr)
@@ -440,6 +510,8 @@ impl Vmas {
                 mem_offset: region.offset,
                 kind: VmaKind::Anon,
                 shared: Some(region),
+                cow: false,
+                host_stale: false,
             },
         )?;
         Ok(addr)
@@ -477,6 +549,8 @@ impl Vmas {
                     offset: file_offset,
                 },
                 shared: Some(region),
+                cow: false,
+                host_stale: false,
             },
         )?;
         Ok(addr)
@@ -491,7 +565,7 @@ impl Vmas {
 
     /// Inserts `vma` (whose range must be free) and maps it in the stub.
     fn insert(&mut self, ctx: &mut dyn Context, vma: Vma) -> Result<(), Errno> {
-        let r = ctx.map(vma.start, vma.len(), vma.prot, vma.mem_offset);
+        let r = ctx.map(vma.start, vma.len(), vma.host_prot(), vma.mem_offset);
         if let Err(e) = r {
             self.free_vma(&vma);
             return Err(host_failure(e));
@@ -502,7 +576,8 @@ impl Vmas {
 
     /// Writes `data` at app address `addr` regardless of protections: for the loader, which
     /// fills read-only segments.
-    pub fn fill(&self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+    pub fn fill(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.break_range(addr, data.len() as u64)?;
         self.copy_pieces(addr, data.len() as u64, Prot::NONE, |mem, off, pos, n| {
             mem.write(off, &data[pos..pos + n])
                 .map_err(|_| Errno::EFAULT)
@@ -512,12 +587,13 @@ impl Vmas {
     /// Fills `[addr, addr + len)` from a host file at `file_offset`, regardless of protections.
     /// Returns the bytes read (fewer at the end of the file).
     pub fn fill_from_fd(
-        &self,
+        &mut self,
         addr: u64,
         len: u64,
         fd: std::os::fd::BorrowedFd<'_>,
         file_offset: u64,
     ) -> Result<u64, Errno> {
+        self.break_range(addr, len)?;
         let mut total = 0;
         self.copy_pieces(addr, len, Prot::NONE, |mem, off, pos, n| {
             let got = mem
@@ -667,9 +743,11 @@ impl Vmas {
         self.check_mapped(start, end)?;
         for mut vma in self.split_out(start, end) {
             vma.prot = prot;
+            ctx.protect(vma.start, vma.len(), vma.host_prot())
+                .map_err(host_failure)?;
             self.vmas.insert(vma.start, vma);
         }
-        ctx.protect(start, end - start, prot).map_err(host_failure)
+        Ok(())
     }
 
     /// ENOMEM unless every page of `[start, end)` is mapped.
@@ -810,6 +888,96 @@ impl Vmas {
     fn detach(&mut self, ctx: &mut dyn Context, start: u64, end: u64) -> Result<(), Errno> {
         self.split_out(start, end);
         ctx.unmap(start, end - start).map_err(host_failure)
+    }
+
+    /// Ends the copy-on-write sharing of the VMA holding `addr`: the pages are taken over if
+    /// nobody else holds them, copied otherwise. The stub's mapping is left to
+    /// [`Vmas::sync_host`]. Returns whether there was anything to break.
+    fn break_cow(&mut self, addr: u64) -> Result<bool, Errno> {
+        let Some(start) = self.find(addr).filter(|v| v.cow).map(|v| v.start) else {
+            return Ok(false);
+        };
+        let Some(mut vma) = self.vmas.remove(&start) else {
+            return Ok(false);
+        };
+        let region = vma.shared.take().ok_or(Errno::EFAULT)?;
+        let whole = vma.mem_offset == region.offset && vma.len() == region.len;
+        let region = if whole {
+            match Arc::try_unwrap(region) {
+                Ok(only) => {
+                    // Nobody else shares the pages: they are this VMA's now, as before the
+                    // fork (forgetting the region keeps it from freeing them).
+                    std::mem::forget(only);
+                    None
+                }
+                Err(shared) => Some(shared),
+            }
+        } else {
+            Some(region)
+        };
+        if region.is_some() {
+            let len = vma.len();
+            let fresh = self.mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+            if self.mem.copy_populated(vma.mem_offset, fresh, len).is_err() {
+                self.mem.free(fresh, len);
+                vma.shared = region;
+                self.vmas.insert(vma.start, vma);
+                return Err(Errno::ENOMEM);
+            }
+            vma.mem_offset = fresh;
+        }
+        vma.cow = false;
+        vma.host_stale = true;
+        self.vmas.insert(vma.start, vma);
+        self.any_stale = true;
+        Ok(true)
+    }
+
+    /// Breaks copy-on-write sharing for every writable VMA in `[addr, addr + len)`: the
+    /// sentry is about to write there on the app's behalf.
+    fn break_range(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
+        let end = addr.saturating_add(len);
+        let mut cur = addr;
+        while cur < end {
+            let Some(vma) = self.find(cur) else {
+                return Ok(());
+            };
+            let next = vma.end;
+            if vma.cow {
+                self.break_cow(cur)?;
+            }
+            cur = next;
+        }
+        Ok(())
+    }
+
+    /// Brings the stub's mappings up to date after copy-on-write breaks made by the sentry
+    /// (called before the app runs again, by any thread of the address space).
+    pub fn sync_host(&mut self, ctx: &mut dyn Context) -> Result<(), Errno> {
+        if !self.any_stale {
+            return Ok(());
+        }
+        for vma in self.vmas.values_mut().filter(|v| v.host_stale) {
+            ctx.map(vma.start, vma.len(), vma.host_prot(), vma.mem_offset)
+                .map_err(host_failure)?;
+            vma.host_stale = false;
+        }
+        self.any_stale = false;
+        Ok(())
+    }
+
+    /// A write fault of the app at `addr`: if it hit copy-on-write pages (or a mapping a
+    /// break left stale), resolves it and says so; the app then retries the write.
+    pub fn resolve_write_fault(&mut self, ctx: &mut dyn Context, addr: u64) -> Result<bool, Errno> {
+        let Some(vma) = self.find(addr) else {
+            return Ok(false);
+        };
+        if !vma.prot.contains(Prot::WRITE) || !(vma.cow || vma.host_stale) {
+            return Ok(false);
+        }
+        self.break_cow(addr)?;
+        self.sync_host(ctx)?;
+        Ok(true)
     }
 
     /// Frees every VMA's memory (the stub is going away).
