@@ -334,6 +334,11 @@ impl FileOps for SharedHostFile {
         Some(self.fd.as_fd())
     }
 
+    fn cache_identity(&self) -> Option<(u64, u64)> {
+        // A file of a read-only lower layer: it never changes while the sandbox runs.
+        self.stat().ok().map(|st| (st.st_dev, st.st_ino))
+    }
+
     fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
         Some(self.fd.as_fd())
     }

@@ -95,6 +95,11 @@ pub trait FileOps: Send + Sync {
     ) -> Option<Result<Arc<crate::mm::SharedRegion>, Errno>> {
         None
     }
+    /// For a file whose contents never change (a regular file of a read-only mount): its
+    /// (device, inode), under which its pages may be shared by every private mapping.
+    fn cache_identity(&self) -> Option<(u64, u64)> {
+        None
+    }
     /// For a regular file whose bytes a host fd holds at the file's own offsets: that fd, so
     /// reads can go from it straight into app memory (pread at the file position).
     fn positional_fd(&self) -> Option<BorrowedFd<'_>> {

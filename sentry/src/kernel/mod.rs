@@ -117,6 +117,8 @@ pub struct Kernel {
     pub tree_lock: Mutex<()>,
     /// System V IPC objects.
     pub ipc: ipc::Ipc,
+    /// Pages of immutable files shared by their private mappings.
+    pub page_cache: crate::mm::PageCache,
     /// POSIX message queues by name.
     pub mqueue: crate::fs::mqueue::Namespace,
 }
@@ -583,6 +585,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         unimplemented: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
         ipc: ipc::Ipc::default(),
+        page_cache: crate::mm::PageCache::default(),
         mqueue: Default::default(),
     });
     if let Some(cpu) = config.pin_cpu {

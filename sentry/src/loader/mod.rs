@@ -177,7 +177,15 @@ pub fn load(
     let ctx_ref: &mut dyn Context = &mut *ctx;
     let mut vmas = mm.lock();
     let exe = kernel.vfs.path_string(&exe_path, &lookup.root);
-    let main = map_elf(&mut vmas, ctx_ref, &*file, &exe, &header, layout::PIE_BASE)?;
+    let main = map_elf(
+        &mut vmas,
+        ctx_ref,
+        &kernel.page_cache,
+        &*file,
+        &exe,
+        &header,
+        layout::PIE_BASE,
+    )?;
     vmas.set_brk_start(page_up(main.end).ok_or(Errno::ENOMEM)?);
     let (entry, base) = match &main.interp {
         Some(interp_path) => {
@@ -185,7 +193,15 @@ pub fn load(
                 lookup.open(None, interp_path.as_bytes(), libc::O_RDONLY as u32, 0)?;
             let ihead = read_head(&*interp_file)?;
             let iheader = elf::parse_header(&ihead)?;
-            let interp = map_elf(&mut vmas, ctx_ref, &*interp_file, interp_path, &iheader, 0)?;
+            let interp = map_elf(
+                &mut vmas,
+                ctx_ref,
+                &kernel.page_cache,
+                &*interp_file,
+                interp_path,
+                &iheader,
+                0,
+            )?;
             if interp.interp.is_some() {
                 return Err(Errno::ELIBBAD);
             }
@@ -260,6 +276,7 @@ fn prot_of(flags: u32) -> Prot {
 fn map_elf(
     mm: &mut Vmas,
     ctx: &mut dyn Context,
+    cache: &crate::mm::PageCache,
     file: &dyn FileOps,
     path: &str,
     header: &elf::Header,
@@ -307,6 +324,20 @@ fn map_elf(
             path: path.clone(),
             offset: file_start,
         };
+        if let Some(id) = file.cache_identity() {
+            // An immutable file: every process mapping this segment shares its pages
+            // (copy-on-write), instead of reading its own copy.
+            let mem = mm.memory();
+            let region = cache.get(&mem, id, file_start, end - start, lead + ph.filesz, fd)?;
+            mm.map_cached(
+                ctx,
+                region,
+                prot_of(ph.flags),
+                Placement::Fixed(start),
+                kind,
+            )?;
+            continue;
+        }
         mm.map_anon(
             ctx,
             end - start,

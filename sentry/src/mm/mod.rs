@@ -73,6 +73,50 @@ impl Vma {
     }
 }
 
+/// A file's pages in the memory file, shared by every private mapping of the same range of
+/// the same immutable file (the loader's segments, ld.so's libraries): mapped copy-on-write,
+/// so a process that writes gets its own copy. Kept while some mapping holds them.
+/// (device, inode, file offset, length, bytes read from the file).
+type CacheKey = (u64, u64, u64, u64, u64);
+
+#[derive(Default)]
+pub struct PageCache {
+    map: Mutex<std::collections::HashMap<CacheKey, std::sync::Weak<SharedRegion>>>,
+}
+
+impl PageCache {
+    /// `len` bytes (page-aligned) of file `id` (device, inode) from `offset`: its first
+    /// `fill` bytes from `fd`, zeros after.
+    pub fn get(
+        &self,
+        mem: &Arc<MemoryFile>,
+        id: (u64, u64),
+        offset: u64,
+        len: u64,
+        fill: u64,
+        fd: std::os::fd::BorrowedFd<'_>,
+    ) -> Result<Arc<SharedRegion>, Errno> {
+        let key = (id.0, id.1, offset, len, fill);
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(region) = map.get(&key).and_then(std::sync::Weak::upgrade) {
+            return Ok(region);
+        }
+        let region = SharedRegion::new(mem, len)?;
+        let got = mem
+            .read_from_fd(fd, offset, region.offset, fill.min(len))
+            .map_err(|e| Errno::from_io(&e))?;
+        if got < fill.min(len) {
+            // The file is shorter than its headers say: bytes past its end read as zeros.
+            tracing::debug!("page cache: short read {got} < {fill}");
+        }
+        if map.len() > 4096 {
+            map.retain(|_, w| w.strong_count() > 0);
+        }
+        map.insert(key, Arc::downgrade(&region));
+        Ok(region)
+    }
+}
+
 /// What a MAP_SHARED file mapping shows: `region` (the file's bytes) from `offset`.
 pub struct SharedFileRange {
     pub region: Arc<SharedRegion>,
@@ -383,6 +427,11 @@ impl Drop for MemoryManager {
 
 impl Vmas {
     /// Sets where the heap starts (after the executable's last segment).
+    /// The memory file the mappings show.
+    pub fn memory(&self) -> Arc<MemoryFile> {
+        self.mem.clone()
+    }
+
     /// Every mapping, in address order (/proc/PID/maps).
     pub fn iter(&self) -> impl Iterator<Item = &Vma> {
         self.vmas.values()
@@ -550,6 +599,35 @@ impl Vmas {
                 },
                 shared: Some(region),
                 cow: false,
+                host_stale: false,
+            },
+        )?;
+        Ok(addr)
+    }
+
+    /// Maps `len` bytes of a page-cache region (a file's pages, shared by every private
+    /// mapping of them) copy-on-write: a write copies them for this mapping alone.
+    pub fn map_cached(
+        &mut self,
+        ctx: &mut dyn Context,
+        region: Arc<SharedRegion>,
+        prot: Prot,
+        placement: Placement,
+        kind: VmaKind,
+    ) -> Result<u64, Errno> {
+        let len = region.len();
+        let addr = self.place(len, placement)?;
+        self.unmap_range(ctx, addr, addr + len)?;
+        self.insert(
+            ctx,
+            Vma {
+                start: addr,
+                end: addr + len,
+                prot,
+                mem_offset: region.offset,
+                kind,
+                shared: Some(region),
+                cow: true,
                 host_stale: false,
             },
         )?;

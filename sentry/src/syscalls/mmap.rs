@@ -122,6 +122,22 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
         }
     }
     let kind = VmaKind::File { path: name, offset };
+    if let (Some(id), Some(fd), false) = (file.ops.cache_identity(), file.ops.mappable_fd(), shared)
+    {
+        // An immutable file (ld.so mapping a library): the pages are shared with every other
+        // private mapping of this range, copy-on-write. Bytes past the file's end are zeros.
+        let size = u64::try_from(file.stat()?.st_size).unwrap_or(0);
+        let fill = size.saturating_sub(offset).min(len);
+        let pages = page_up(len).ok_or(Errno::ENOMEM)?;
+        let region = task
+            .kernel
+            .page_cache
+            .get(&task.kernel.mem, id, offset, pages, fill, fd)?;
+        return task
+            .mm
+            .lock()
+            .map_cached(&mut *task.ctx, region, prot, placement, kind);
+    }
     let Some(host_fd) = file.ops.mappable_fd() else {
         // A private copy of a file without a host fd (a shared tmpfs file): read it in.
         let at = task

@@ -583,6 +583,14 @@ impl FileOps for OvFile {
         self.current().positional_fd()
     }
 
+    fn cache_identity(&self) -> Option<(u64, u64)> {
+        // Only while the file is still the lower one (a copy-up makes it changeable).
+        if self.upper.get().is_some() || self.inode.upper().is_some() {
+            return None;
+        }
+        self.lower.cache_identity()
+    }
+
     fn fsync(&self, _data_only: bool) -> Result<(), Errno> {
         Ok(())
     }
