@@ -82,7 +82,13 @@ type CacheKey = (u64, u64, u64, u64, u64);
 #[derive(Default)]
 pub struct PageCache {
     map: Mutex<std::collections::HashMap<CacheKey, std::sync::Weak<SharedRegion>>>,
+    /// The most recently used regions, kept although nothing maps them (a compiler run nine
+    /// times by make reads its binary once), up to [`PAGE_CACHE_KEEP`] bytes.
+    recent: Mutex<std::collections::VecDeque<Arc<SharedRegion>>>,
 }
+
+/// How much of the page cache stays while unmapped.
+const PAGE_CACHE_KEEP: u64 = 128 << 20;
 
 impl PageCache {
     /// `len` bytes (page-aligned) of file `id` (device, inode) from `offset`: its first
@@ -99,6 +105,7 @@ impl PageCache {
         let key = (id.0, id.1, offset, len, fill);
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(region) = map.get(&key).and_then(std::sync::Weak::upgrade) {
+            self.keep(&region);
             return Ok(region);
         }
         let region = SharedRegion::new(mem, len)?;
@@ -113,7 +120,22 @@ impl PageCache {
             map.retain(|_, w| w.strong_count() > 0);
         }
         map.insert(key, Arc::downgrade(&region));
+        drop(map);
+        self.keep(&region);
         Ok(region)
+    }
+
+    /// Marks `region` recently used, dropping the oldest kept ones past the budget.
+    fn keep(&self, region: &Arc<SharedRegion>) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.retain(|r| !Arc::ptr_eq(r, region));
+        recent.push_back(region.clone());
+        let mut total: u64 = recent.iter().map(|r| r.len()).sum();
+        while total > PAGE_CACHE_KEEP && recent.len() > 1 {
+            if let Some(old) = recent.pop_front() {
+                total -= old.len();
+            }
+        }
     }
 }
 
