@@ -65,22 +65,26 @@ pub fn spawn(
     }
     cmd.stdin(Stdio::null()).stdout(Stdio::null());
     let raw = std::os::fd::AsRawFd::as_raw_fd(&theirs);
-    // SAFETY: the closure runs in the forked child before exec and only calls dup2, which
-    // is async-signal-safe; it puts the gofer's end of the socket at GOFER_SOCK_FD without
-    // close-on-exec.
+    // The gofer runs on the sentry's CPU (a request wakes it on the CPU that waits for it):
+    // set in the child before exec, so it never has to be migrated.
+    let pin = cpu.map(cpu_set);
+    // SAFETY: the closure runs in the forked child before exec and only calls dup2 and
+    // sched_setaffinity, which are async-signal-safe; it puts the gofer's end of the socket
+    // at GOFER_SOCK_FD without close-on-exec.
     unsafe {
         std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
             if libc::dup2(raw, GOFER_SOCK_FD) < 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            if let Some(set) = &pin {
+                // Best effort: an unpinned gofer is only slower.
+                libc::sched_setaffinity(0, std::mem::size_of_val(set), set);
             }
             Ok(())
         });
     }
     let child = cmd.spawn().context("starting the gofer")?;
     drop(theirs);
-    if let Some(cpu) = cpu {
-        pin_process(child.id() as i32, cpu);
-    }
     let client = gofer::Client::new(ours).map_err(|e| {
         anyhow::anyhow!(
             "the gofer did not start: {}",
@@ -90,15 +94,11 @@ pub fn spawn(
     Ok((child, client))
 }
 
-/// Keeps the gofer on the sentry's CPU: a request wakes it on the CPU that waits for it.
-fn pin_process(pid: i32, cpu: usize) {
+/// The CPU set holding only `cpu`.
+fn cpu_set(cpu: usize) -> libc::cpu_set_t {
     // SAFETY: an all-zero cpu_set_t is an empty set; CPU_SET writes within it.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     // SAFETY: cpu is below the set's capacity for any CPU this machine has.
     unsafe { libc::CPU_SET(cpu, &mut set) };
-    // SAFETY: set is a valid cpu_set_t of the size given.
-    let r = unsafe { libc::sched_setaffinity(pid, std::mem::size_of_val(&set), &set) };
-    if r != 0 {
-        tracing::warn!("could not pin the gofer to CPU {cpu}");
-    }
+    set
 }
