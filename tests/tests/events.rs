@@ -24,3 +24,21 @@ fn signalfd_and_inotify() {
         "{out}"
     );
 }
+
+#[test]
+fn signal_driven_io() {
+    let prog = compile("fasync", &[]);
+    let pair = assert_same(&[prog.as_os_str()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.contains("socket readable: SIGRTMIN+0 code 1 fd matches band 0x41\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pipe readable: SIGIO code SI_KERNEL\n"),
+        "{out}"
+    );
+    assert!(out.contains("after FIOASYNC off: EAGAIN\n"), "{out}");
+    assert!(out.contains("FIOASYNC /dev/null: ENOTTY\n"), "{out}");
+}

@@ -5,6 +5,7 @@
 pub mod dev;
 pub mod epoll;
 pub mod eventfd;
+pub mod fasync;
 pub mod fdtable;
 pub mod host;
 pub mod inotify;
@@ -105,6 +106,10 @@ pub trait FileOps: Send + Sync {
     fn positional_fd(&self) -> Option<BorrowedFd<'_>> {
         None
     }
+    /// Whether O_ASYNC makes the file send I/O signals (FIOASYNC answers ENOTTY otherwise).
+    fn supports_fasync(&self) -> bool {
+        false
+    }
     /// The `POLL*` events the file is ready for now (poll, select, epoll).
     fn poll(&self) -> u32 {
         poll::ALWAYS_READY
@@ -194,6 +199,8 @@ pub struct File {
     pub ops: Arc<dyn FileOps>,
     flags: AtomicU32,
     pub location: Option<Path>,
+    /// Signal-driven I/O: the owner F_SETOWN named and the F_SETSIG signal.
+    fasync: std::sync::Mutex<fasync::FAsync>,
 }
 
 impl Drop for File {
@@ -224,6 +231,7 @@ impl File {
             ops,
             flags: AtomicU32::new(flags),
             location: None,
+            fasync: Default::default(),
         })
     }
 
@@ -236,6 +244,7 @@ impl File {
             ops,
             flags: AtomicU32::new(flags),
             location: Some(location),
+            fasync: Default::default(),
         })
     }
 
@@ -258,6 +267,11 @@ impl File {
         let new = keep | (flags & SETFL_MASK);
         self.flags.store(new, Ordering::Relaxed);
         self.ops.set_status_flags(new);
+    }
+
+    /// The file's signal-driven I/O state (F_SETOWN, F_SETSIG).
+    pub fn fasync(&self) -> std::sync::MutexGuard<'_, fasync::FAsync> {
+        self.fasync.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn access_mode(&self) -> u32 {

@@ -161,6 +161,10 @@ impl Drop for PipeEnd {
 }
 
 impl FileOps for PipeEnd {
+    fn supports_fasync(&self) -> bool {
+        true
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.reader {
             return Err(Errno::EBADF);

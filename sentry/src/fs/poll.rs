@@ -44,6 +44,24 @@ pub fn notify() {
     EVENTS.changed.notify_all();
 }
 
+/// The event counter now.
+pub fn current() -> u64 {
+    *seq()
+}
+
+/// Waits until the event counter moves past `seen` or `timeout` passes; returns it.
+pub fn wait_change(seen: u64, timeout: std::time::Duration) -> u64 {
+    let guard = seq();
+    if *guard != seen {
+        return *guard;
+    }
+    let (guard, _) = EVENTS
+        .changed
+        .wait_timeout(guard, timeout)
+        .unwrap_or_else(|e| e.into_inner());
+    *guard
+}
+
 /// Waits until `check` says ready (`Ok(true)`), the deadline passes (`Ok(false)`), or a
 /// signal interrupts the wait (ERESTARTNOHAND).
 pub fn wait_ready(

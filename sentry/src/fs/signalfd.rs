@@ -49,6 +49,10 @@ fn record(info: &SigInfo) -> [u8; SIGINFO_SIZE] {
     ) && info.code > 0;
     if fault {
         put(72, &info.addr.to_ne_bytes());
+    } else if let Some((band, fd)) = info.poll {
+        // An F_SETSIG I/O signal: ssi_fd and ssi_band (32 bits of si_band).
+        put(20, &fd.to_ne_bytes());
+        put(28, &(band as u32).to_ne_bytes());
     } else if info.code == SI_TIMER {
         // ssi_tid is the timer's id, ssi_overrun its overrun count.
         put(24, &info.timer_id.to_ne_bytes());

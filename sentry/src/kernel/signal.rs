@@ -140,6 +140,8 @@ pub struct SigInfo {
     /// SI_TIMER: the timer's id (si_timerid) and its overrun count (si_overrun).
     pub timer_id: i32,
     pub overrun: i32,
+    /// An I/O signal of F_SETSIG: si_band and si_fd.
+    pub poll: Option<(i64, i32)>,
 }
 
 /// si_code of a signal sent by kill(2).
@@ -174,6 +176,10 @@ impl SigInfo {
         ) && self.code > 0;
         if fault {
             b[16..24].copy_from_slice(&self.addr.to_ne_bytes());
+        } else if let Some((band, fd)) = self.poll {
+            // _sifields._sigpoll: si_band, si_fd.
+            b[16..24].copy_from_slice(&band.to_ne_bytes());
+            b[24..28].copy_from_slice(&fd.to_ne_bytes());
         } else if self.code == SI_TIMER {
             // _sifields._timer: si_tid, si_overrun, si_sigval.
             b[16..20].copy_from_slice(&self.timer_id.to_ne_bytes());

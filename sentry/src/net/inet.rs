@@ -1192,6 +1192,10 @@ impl Socket for InetSocket {
 }
 
 impl FileOps for InetSocket {
+    fn supports_fasync(&self) -> bool {
+        true
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         let r = self.recv(buf.len(), self.nonblock_flags(0))?;
         buf[..r.data.len()].copy_from_slice(&r.data);

@@ -1170,6 +1170,10 @@ impl Socket for UnixSocket {
 }
 
 impl FileOps for UnixSocket {
+    fn supports_fasync(&self) -> bool {
+        true
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         let r = self.recv(buf.len(), self.nonblock_flags(0))?;
         buf[..r.data.len()].copy_from_slice(&r.data);

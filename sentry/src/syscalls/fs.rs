@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::path::{dir_of, read_path, AT_FDCWD};
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
+use crate::fs::fasync;
 use crate::fs::pipe::Pipe;
 use crate::fs::{lock, File};
 use crate::kernel::Task;
@@ -297,7 +298,69 @@ pub fn sys_fcntl(task: &mut Task, a: &SyscallArgs) -> SysResult {
         }
         libc::F_GETFL => Ok(u64::from(file.flags())),
         libc::F_SETFL => {
+            let was_async = file.flags() & libc::O_ASYNC as u32 != 0;
             file.set_flags(a.uint(2));
+            if !was_async && file.flags() & libc::O_ASYNC as u32 != 0 && file.ops.supports_fasync()
+            {
+                crate::fs::fasync::register(&file, fd);
+            }
+            Ok(0)
+        }
+        libc::F_GETOWN => {
+            let owner = file.fasync().owner;
+            let id = if owner.kind == fasync::F_OWNER_PGRP {
+                -owner.id
+            } else {
+                owner.id
+            };
+            Ok(id as i64 as u64)
+        }
+        libc::F_SETOWN => {
+            let who = a.int(2);
+            if who == i32::MIN {
+                return Err(Errno::EINVAL);
+            }
+            let owner = if who < 0 {
+                fasync::Owner {
+                    kind: fasync::F_OWNER_PGRP,
+                    id: -who,
+                }
+            } else {
+                fasync::Owner {
+                    kind: fasync::F_OWNER_PID,
+                    id: who,
+                }
+            };
+            fasync::check_owner(&task.kernel, owner)?;
+            file.fasync().set_owner(&task.kernel, owner);
+            Ok(0)
+        }
+        fasync::F_GETOWN_EX => {
+            let owner = file.fasync().owner;
+            let raw = [owner.kind, owner.id];
+            task.mm.write_val(a.u64(2), &raw)?;
+            Ok(0)
+        }
+        fasync::F_SETOWN_EX => {
+            let [kind, id]: [i32; 2] = task.mm.read_val(a.u64(2))?;
+            if !matches!(
+                kind,
+                fasync::F_OWNER_TID | fasync::F_OWNER_PID | fasync::F_OWNER_PGRP
+            ) {
+                return Err(Errno::EINVAL);
+            }
+            let owner = fasync::Owner { kind, id };
+            fasync::check_owner(&task.kernel, owner)?;
+            file.fasync().set_owner(&task.kernel, owner);
+            Ok(0)
+        }
+        fasync::F_GETSIG => Ok(file.fasync().sig as u64),
+        fasync::F_SETSIG => {
+            let sig = a.int(2);
+            if !(0..=64).contains(&sig) {
+                return Err(Errno::EINVAL);
+            }
+            file.fasync().sig = sig;
             Ok(0)
         }
         cmd @ (libc::F_GETLK
@@ -512,6 +575,25 @@ pub fn sys_ioctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             } else {
                 flags
             });
+            Ok(0)
+        }
+        libc::FIOASYNC => {
+            let on: i32 = task.mm.read_val(a.u64(2))?;
+            let was_async = file.flags() & libc::O_ASYNC as u32 != 0;
+            if was_async != (on != 0) {
+                if !file.ops.supports_fasync() {
+                    return Err(Errno::ENOTTY);
+                }
+                let flags = file.flags() & !(libc::O_ASYNC as u32);
+                file.set_flags(if on != 0 {
+                    flags | libc::O_ASYNC as u32
+                } else {
+                    flags
+                });
+                if on != 0 {
+                    crate::fs::fasync::register(&file, fd);
+                }
+            }
             Ok(0)
         }
         // Terminal ioctls need the caller (its session, its fd table).

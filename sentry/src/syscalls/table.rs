@@ -178,13 +178,13 @@ table! {
     CHDIR => fs::sys_chdir, Full;
     FCHDIR => fs::sys_fchdir, Full;
     UMASK => fs::sys_umask, Full;
-    FCNTL => fs::sys_fcntl, Partial("no leases (F_SETLEASE) or F_NOTIFY");
+    FCNTL => fs::sys_fcntl, Partial("no leases (F_SETLEASE) or F_NOTIFY; F_SETOWN/F_SETSIG I/O signals come from a watcher thread just after the event, not within the call that made it");
     PIPE => fs::sys_pipe, Partial("no packet mode (O_DIRECT)");
     PIPE2 => fs::sys_pipe2, Partial("no packet mode (O_DIRECT)");
     DUP => fs::sys_dup, Full;
     DUP2 => fs::sys_dup2, Full;
     DUP3 => fs::sys_dup3, Full;
-    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; sockets: FIONREAD, TIOCOUTQ, SIOCGIFCONF/FLAGS/INDEX/ADDR/NETMASK/MTU/HWADDR/NAME for lo; FIOCLEX, FIONCLEX, FIONBIO");
+    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; sockets: FIONREAD, TIOCOUTQ, SIOCGIFCONF/FLAGS/INDEX/ADDR/NETMASK/MTU/HWADDR/NAME for lo; FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC (pipes, sockets, ptys)");
     MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
     MUNMAP => mmap::sys_munmap, Full;
     MPROTECT => mmap::sys_mprotect, Full;

@@ -569,6 +569,10 @@ impl Drop for PtyMaster {
 }
 
 impl FileOps for PtyMaster {
+    fn supports_fasync(&self) -> bool {
+        true
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
@@ -758,6 +762,10 @@ impl PtySlave {
 }
 
 impl FileOps for PtySlave {
+    fn supports_fasync(&self) -> bool {
+        true
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         if buf.is_empty() {
             return Ok(0);
