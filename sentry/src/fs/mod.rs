@@ -289,6 +289,25 @@ impl File {
     }
 }
 
+/// Copies the first `n` bytes of `q` (which holds at least that many) to the end of `out`,
+/// a slice at a time (a byte-wise iterator costs several times the copy on bulk transfers).
+pub fn copy_front(q: &std::collections::VecDeque<u8>, n: usize, out: &mut Vec<u8>) {
+    let (a, b) = q.as_slices();
+    let first = n.min(a.len());
+    out.extend_from_slice(&a[..first]);
+    out.extend_from_slice(&b[..n - first]);
+}
+
+/// Moves the first `dst.len()` bytes of `q` (which holds at least that many) into `dst`.
+pub fn drain_into(q: &mut std::collections::VecDeque<u8>, dst: &mut [u8]) {
+    let n = dst.len();
+    let (a, b) = q.as_slices();
+    let first = n.min(a.len());
+    dst[..first].copy_from_slice(&a[..first]);
+    dst[first..].copy_from_slice(&b[..n - first]);
+    q.drain(..n);
+}
+
 /// Joins `path` to the directory `base` (absolute); an absolute `path` stands alone.
 pub fn join(base: &str, path: &str) -> String {
     if path.starts_with('/') {

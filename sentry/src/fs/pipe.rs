@@ -177,9 +177,7 @@ impl FileOps for PipeEnd {
         loop {
             if !s.data.is_empty() {
                 let n = buf.len().min(s.data.len());
-                for (d, b) in buf.iter_mut().zip(s.data.drain(..n)) {
-                    *d = b;
-                }
+                super::drain_into(&mut s.data, &mut buf[..n]);
                 self.pipe.changed.notify_all();
                 super::poll::notify();
                 return Ok(n);

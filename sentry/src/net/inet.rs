@@ -694,9 +694,11 @@ impl InetSocket {
             }
             let n = (len - out.len()).min(me.stream.len());
             if peek {
-                out = me.stream.iter().take(n).copied().collect();
+                out.clear();
+                crate::fs::copy_front(&me.stream, n, &mut out);
             } else if n > 0 {
-                out.extend(me.stream.drain(..n));
+                crate::fs::copy_front(&me.stream, n, &mut out);
+                me.stream.drain(..n);
                 if let Some(p) = me.peer {
                     if let Some(p) = net.socks.get_mut(&p) {
                         p.gen += 1;

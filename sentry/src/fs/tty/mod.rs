@@ -317,9 +317,7 @@ impl NTty {
         if self.canonical() {
             let line = self.lines.front_mut()?;
             let n = buf.len().min(line.data.len());
-            for (d, b) in buf.iter_mut().zip(line.data.drain(..n)) {
-                *d = b;
-            }
+            crate::fs::drain_into(&mut line.data, &mut buf[..n]);
             if line.data.is_empty() {
                 self.lines.pop_front();
             }
@@ -329,9 +327,7 @@ impl NTty {
             return None;
         }
         let n = buf.len().min(self.raw.len());
-        for (d, b) in buf.iter_mut().zip(self.raw.drain(..n)) {
-            *d = b;
-        }
+        crate::fs::drain_into(&mut self.raw, &mut buf[..n]);
         Some(n)
     }
 

@@ -589,9 +589,7 @@ impl FileOps for PtyMaster {
                     at = 1;
                 }
                 let take = (buf.len() - at).min(s.ldisc.output.len());
-                for (d, b) in buf[at..].iter_mut().zip(s.ldisc.output.drain(..take)) {
-                    *d = b;
-                }
+                crate::fs::drain_into(&mut s.ldisc.output, &mut buf[at..at + take]);
                 n = at + take;
                 Pty::changed(&mut s);
                 return Ok(true);
