@@ -17,15 +17,21 @@ mod cpu;
 mod memfile;
 pub mod ptrace;
 mod regs;
+mod vdso;
 
 pub use cpu::{current_cpu, pin_current_thread};
 pub use memfile::{MemoryError, MemoryFile};
 pub use regs::Regs;
+pub use vdso::{
+    app_mappings as vdso_mappings, image_address as vdso_address, read_code as read_vdso_code,
+    VDSO_AREA,
+};
 
 /// Lowest address an app may map (Linux's default `vm.mmap_min_addr`).
 pub const APP_MIN_ADDR: u64 = 0x1_0000;
-/// One past the highest address an app may map. Above it lies the stub's own code page.
-pub const APP_MAX_ADDR: u64 = STUB_CODE_ADDR;
+/// One past the highest address an app may map. Above it lie the host's vDSO (see `vdso`)
+/// and the stub's own code page.
+pub const APP_MAX_ADDR: u64 = VDSO_AREA;
 /// Where each stub keeps the page with the instructions used to run host calls for it.
 pub(crate) const STUB_CODE_ADDR: u64 = 0x7fff_fffe_0000;
 /// The page size of x86_64.

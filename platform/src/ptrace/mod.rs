@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::{
     pin_current_thread, Context, MemoryFile, NewThread, Platform, PlatformError, Prot, Regs,
-    SignalInfo, Trap, PAGE_SIZE, STUB_CODE_ADDR,
+    SignalInfo, Trap, PAGE_SIZE, STUB_CODE_ADDR, VDSO_AREA,
 };
 use sys::WaitStatus;
 
@@ -175,17 +175,45 @@ impl PtraceThread {
         }
         sys::set_options(pid, libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD)?;
         thread.last_regs = sys::get_regs(pid)?;
-        // Leave nothing of the sentry in the stub but the code page.
-        let below = thread.host_call(libc::SYS_munmap, [0, STUB_CODE_ADDR, 0, 0, 0, 0])?;
+        thread.move_vdso()?;
+        // Leave nothing of the sentry in the stub but the code page and the vDSO.
+        let below = thread.host_call(libc::SYS_munmap, [0, VDSO_AREA, 0, 0, 0, 0])?;
+        let vdso_end = crate::vdso_mappings().last().map_or(VDSO_AREA, |m| m.1);
+        let between = thread.host_call(
+            libc::SYS_munmap,
+            [vdso_end, STUB_CODE_ADDR - vdso_end, 0, 0, 0, 0],
+        )?;
         let above_start = STUB_CODE_ADDR + PAGE_SIZE;
         let above = thread.host_call(
             libc::SYS_munmap,
             [above_start, TASK_SIZE - above_start, 0, 0, 0, 0],
         )?;
-        if below != 0 || above != 0 {
+        if below != 0 || between != 0 || above != 0 {
             return Err(thread.unexpected(0));
         }
         Ok(thread)
+    }
+
+    /// Moves the vDSO and its data pages, inherited from the sentry, to [`VDSO_AREA`] (see
+    /// the `vdso` module). If the host refuses, no stub gets a vDSO from then on.
+    fn move_vdso(&mut self) -> Result<(), PlatformError> {
+        let Some(host) = crate::vdso::host() else {
+            return Ok(());
+        };
+        if crate::vdso_address().is_none() {
+            return Ok(());
+        }
+        for (start, end, _) in &host.maps {
+            let to = host.moved(*start);
+            let flags = (libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED) as u64;
+            let len = end - start;
+            let got = self.host_call(libc::SYS_mremap, [*start, len, len, flags, to, 0])?;
+            if got as u64 != to {
+                crate::vdso::disable();
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     fn adopt(mut new: NewThread) -> Result<PtraceThread, PlatformError> {

@@ -26,6 +26,7 @@ const AT_SECURE: u64 = 23;
 const AT_RANDOM: u64 = 25;
 const AT_HWCAP2: u64 = 26;
 const AT_EXECFN: u64 = 31;
+const AT_SYSINFO_EHDR: u64 = 33;
 const AT_MINSIGSTKSZ: u64 = 51;
 
 const PLATFORM: &[u8] = b"x86_64\0";
@@ -117,7 +118,10 @@ pub fn build(
         0 => 2048,
         v => v,
     };
-    let auxv: [(u64, u64); 19] = [
+    // The host's vDSO, moved into the stub (platform's vdso module), comes first as Linux
+    // orders it.
+    let vdso = platform::vdso_address().map(|a| (AT_SYSINFO_EHDR, a));
+    let auxv = vdso.into_iter().chain([
         (AT_HWCAP, host_auxval(AT_HWCAP)),
         (AT_MINSIGSTKSZ, minsigstksz),
         (AT_PAGESZ, platform::PAGE_SIZE),
@@ -137,8 +141,8 @@ pub fn build(
         (AT_HWCAP2, host_auxval(AT_HWCAP2)),
         (AT_EXECFN, strings_start + execfn_at),
         (AT_PLATFORM, platform_at),
-    ];
-    let mut words: Vec<u64> = Vec::with_capacity(3 + argv.len() + envp.len() + 2 * auxv.len() + 2);
+    ]);
+    let mut words: Vec<u64> = Vec::with_capacity(3 + argv.len() + envp.len() + 2 * 20 + 2);
     words.push(argv.len() as u64);
     words.extend(argv_at.iter().map(|o| strings_start + o));
     words.push(0);

@@ -74,11 +74,11 @@ pub fn dispatch(task: &mut Task) {
     let strace_pre =
         (task.kernel.strace && is_exec(nr)).then(|| format_strace(task, nr, &args, None));
     let mut insn = [0u8; 2];
-    let native = task
-        .mm
-        .read_code(task.regs.0.rip.wrapping_sub(2), &mut insn)
-        .is_ok()
-        && insn == [0x0f, 0x05];
+    let at = task.regs.0.rip.wrapping_sub(2);
+    // The vDSO's fallback calls come from above the app's range (platform's vdso module).
+    let readable =
+        task.mm.read_code(at, &mut insn).is_ok() || platform::read_vdso_code(at, &mut insn);
+    let native = readable && insn == [0x0f, 0x05];
     let result = match table::lookup(nr) {
         _ if !native => {
             tracing::warn!("32-bit syscall {nr} (int 0x80 or sysenter): ENOSYS");

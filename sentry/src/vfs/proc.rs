@@ -595,6 +595,12 @@ fn maps(v: &ProcView) -> String {
             s.push_str(&format!("{line:<73}{name}\n"));
         }
     }
+    // The vDSO and its data pages, kept by the stub above the app's range.
+    for (start, end, name) in platform::vdso_mappings() {
+        let perms = if name == "[vdso]" { "r-xp" } else { "r--p" };
+        let line = format!("{start:08x}-{end:08x} {perms} 00000000 00:00 0");
+        s.push_str(&format!("{line:<73}{name}\n"));
+    }
     s
 }
 
