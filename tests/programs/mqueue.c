@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,31 @@ static void on_usr1(int sig, siginfo_t *si, void *ctx) {
     got_code = si->si_code;
     got_value = si->si_value.sival_int;
     got_pid_ok = si->si_pid > 0 && si->si_pid != getpid();
+}
+
+/* SIGEV_THREAD: the C library runs this in a thread of its own. */
+static pthread_mutex_t fired_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fired_cond = PTHREAD_COND_INITIALIZER;
+static int fired, fired_value, fired_elsewhere;
+static pthread_t main_thread;
+
+static void on_thread(union sigval v) {
+    pthread_mutex_lock(&fired_lock);
+    fired = 1;
+    fired_value = v.sival_int;
+    fired_elsewhere = !pthread_equal(pthread_self(), main_thread);
+    pthread_cond_signal(&fired_cond);
+    pthread_mutex_unlock(&fired_lock);
+}
+
+/* mq_notify(2) as the kernel takes it: SIGEV_THREAD names a netlink socket and a cookie. */
+static long raw_notify_thread(mqd_t q, int sock, void *cookie) {
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_signo = sock;
+    sev.sigev_value.sival_ptr = cookie;
+    return syscall(SYS_mq_notify, q, &sev);
 }
 
 static void attrs(const char *what, mqd_t q) {
@@ -227,6 +255,52 @@ int main(void) {
     n = mq_receive(q3, buf, 8192, &prio);
     printf("%-40s %.*s prio %u\n", "blocking receive", (int)(n < 0 ? 0 : n), buf, prio);
     waitpid(pid, NULL, 0);
+
+    /* SIGEV_THREAD through the C library: a message runs the function in another thread. */
+    main_thread = pthread_self();
+    struct sigevent tev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_thread};
+    tev.sigev_value.sival_int = 7;
+    r("notify SIGEV_THREAD", mq_notify(q3, &tev));
+    status("status SIGEV_THREAD", q3);
+    r("send for the thread", mq_send(q3, "t", 1, 1));
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&fired_lock);
+    while (!fired && pthread_cond_timedwait(&fired_cond, &fired_lock, &until) == 0)
+        ;
+    printf("%-40s fired %d value %d other thread %d\n", "SIGEV_THREAD", fired, fired_value,
+           fired_elsewhere);
+    pthread_mutex_unlock(&fired_lock);
+    n = mq_receive(q3, buf, 8192, &prio);
+    printf("%-40s %.*s\n", "receive after SIGEV_THREAD", (int)(n < 0 ? 0 : n), buf);
+    status("status after SIGEV_THREAD", q3);
+
+    /* SIGEV_THREAD's checks, made on the raw call */
+    char cookie[32] = {0};
+    int pipefd[2];
+    pipe(pipefd);
+    int usock = socket(AF_UNIX, SOCK_DGRAM, 0);
+    r("raw SIGEV_THREAD bad fd", raw_notify_thread(q3, 999, cookie));
+    r("raw SIGEV_THREAD pipe", raw_notify_thread(q3, pipefd[0], cookie));
+    r("raw SIGEV_THREAD unix socket", raw_notify_thread(q3, usock, cookie));
+    int nl = socket(AF_NETLINK, SOCK_RAW, 0);
+    r("raw SIGEV_THREAD bad cookie", raw_notify_thread(q3, nl, (void *)8));
+    memset(cookie, 'c', sizeof cookie);
+    r("raw SIGEV_THREAD netlink", raw_notify_thread(q3, nl, cookie));
+    r("notify NULL removes it", mq_notify(q3, NULL));
+    char got[64];
+    n = recv(nl, got, sizeof got, MSG_DONTWAIT);
+    printf("%-40s %ld bytes, last byte %d, first %c\n", "cookie on removal", (long)n,
+           n == 32 ? got[31] : -1, n > 0 ? got[0] : '?');
+    r("raw SIGEV_THREAD netlink again", raw_notify_thread(q3, nl, cookie));
+    r("send for the cookie", mq_send(q3, "k", 1, 1));
+    n = recv(nl, got, sizeof got, 0);
+    printf("%-40s %ld bytes, last byte %d, first %c\n", "cookie on a message", (long)n,
+           n == 32 ? got[31] : -1, n > 0 ? got[0] : '?');
+    mq_receive(q3, buf, 8192, &prio);
+    close(nl);
+    close(usock);
 
     /* Unlink: open descriptors keep the queue */
     r("unlink", mq_unlink(name1));

@@ -262,3 +262,43 @@ fn network_host_is_refused_with_one_line() {
     );
     out.assert_code(0);
 }
+
+/// iproute2 over NETLINK_ROUTE: the sandbox's interfaces, addresses and routes read exactly
+/// as Linux shows a fresh network namespace whose loopback is up (the native run makes one
+/// with `unshare -n`), route lookups included.
+#[test]
+fn iproute2_sees_a_fresh_loopback_namespace() {
+    let ip = require_tool("/usr/sbin/ip");
+    let unshare = require_tool("/usr/bin/unshare");
+    let show = format!(
+        "{ip} addr; {ip} link; {ip} -4 route show table all; {ip} -6 route show table all; \
+         {ip} route; {ip} route get 127.0.0.1; {ip} route get ::1; \
+         {ip} route get 192.0.2.1 2>&1; echo status $?"
+    );
+    let native = run_native(
+        &[
+            unshare,
+            "-n",
+            "sh",
+            "-c",
+            &format!("{ip} link set lo up && {show}"),
+        ],
+        &RunOpts::new(),
+    );
+    native.assert_code(0);
+    let sandboxed = run_sandboxed(&["/bin/sh", "-c", &show], &RunOpts::new());
+    sandboxed.assert_code(0);
+    assert_eq!(
+        sandboxed.stdout_str(),
+        native.stdout_str(),
+        "{}",
+        diff(&native.stdout_str(), &sandboxed.stdout_str())
+    );
+    assert!(
+        sandboxed
+            .stdout_str()
+            .contains("Network is unreachable\nstatus 2\n"),
+        "{}",
+        sandboxed.stdout_str()
+    );
+}

@@ -18,4 +18,12 @@ fn posix_message_queues_match_linux() {
         out.contains("receive                                  bb prio 5 len 2\n"),
         "{out}"
     );
+    assert!(
+        out.contains("SIGEV_THREAD                             fired 1 value 7 other thread 1\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cookie on a message                      32 bytes, last byte 1, first c\n"),
+        "{out}"
+    );
 }

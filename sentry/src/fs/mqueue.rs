@@ -31,10 +31,32 @@ const STATUS_SIZE: i64 = 80;
 pub struct Notification {
     pub pid: i32,
     pub owner: Weak<Process>,
-    /// SIGEV_SIGNAL or SIGEV_NONE.
+    /// SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD.
     pub notify: i32,
     pub signo: i32,
     pub value: u64,
+    /// SIGEV_THREAD: the netlink socket the C library listens on, and the 32-byte cookie it
+    /// gets back (its last byte set to NOTIFY_WOKENUP or NOTIFY_REMOVED).
+    pub thread: Option<(Arc<crate::fs::File>, [u8; NOTIFY_COOKIE_LEN])>,
+}
+
+/// mq_notify's SIGEV_THREAD cookie, and the codes its last byte carries.
+pub const NOTIFY_COOKIE_LEN: usize = 32;
+pub const NOTIFY_WOKENUP: u8 = 1;
+pub const NOTIFY_REMOVED: u8 = 2;
+
+impl Notification {
+    /// SIGEV_THREAD: posts the cookie with `code` to the C library's netlink socket.
+    pub fn post_cookie(&self, code: u8) {
+        if let Some((file, cookie)) = &self.thread {
+            let mut c = *cookie;
+            c[NOTIFY_COOKIE_LEN - 1] = code;
+            if let Some(sock) = file.ops.as_socket() {
+                // A full or closed socket loses the notification, as on Linux.
+                let _ = sock.post(c.to_vec());
+            }
+        }
+    }
 }
 
 impl Notification {

@@ -140,6 +140,11 @@ pub trait Socket: Send + Sync {
     fn setsockopt(&self, level: i32, name: i32, value: &[u8]) -> Result<(), Errno>;
     /// Whether EPIPE from a send raises SIGPIPE (stream sockets; not datagrams).
     fn sigpipe(&self) -> bool;
+    /// Queues a message from the kernel itself (mq_notify's SIGEV_THREAD cookie); only
+    /// netlink sockets take them.
+    fn post(&self, _data: Vec<u8>) -> Result<(), Errno> {
+        Err(Errno::EINVAL)
+    }
 }
 
 /// Linux's default socket buffer sizes (net.core.[rw]mem_default) and the largest SO_SNDBUF

@@ -1,8 +1,12 @@
-//! AF_NETLINK, NETLINK_ROUTE (rtnetlink(7)), enough for the dumps glibc's `getifaddrs` and
-//! `if_nameindex` ask for: RTM_GETLINK answers with `lo`, RTM_GETADDR with 127.0.0.1/8 and
-//! ::1/128. Each request's replies are queued as one datagram ending in NLMSG_DONE; anything
-//! else is answered with an NLMSG_ERROR of EOPNOTSUPP, as the kernel does for a message type
-//! it has no handler for.
+//! AF_NETLINK, NETLINK_ROUTE (rtnetlink(7)), enough for glibc's `getifaddrs` and
+//! `if_nameindex` and for iproute2's `ip addr`, `ip link`, `ip route` and `ip route get`:
+//! RTM_GETLINK answers with `lo`, RTM_GETADDR with 127.0.0.1/8 and ::1/128, RTM_GETROUTE with
+//! the routes Linux makes for an up loopback (the local table's 127.0.0.0/8, 127.0.0.1,
+//! 127.255.255.255 broadcast and ::1), and a route lookup for a loopback address with its
+//! local route (ENETUNREACH for anything else: the sandbox has no other network). Each
+//! request's replies are queued as one datagram ending in NLMSG_DONE; anything else is
+//! answered with an NLMSG_ERROR of EOPNOTSUPP, as the kernel does for a message type it has no
+//! handler for.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +29,35 @@ const RTM_NEWLINK: u16 = 16;
 const RTM_GETLINK: u16 = 18;
 const RTM_NEWADDR: u16 = 20;
 const RTM_GETADDR: u16 = 22;
+const RTM_NEWROUTE: u16 = 24;
+const RTM_GETROUTE: u16 = 26;
+const IFLA_QDISC: u16 = 6;
+const IFLA_OPERSTATE: u16 = 16;
+const IFLA_LINKMODE: u16 = 17;
+const IFLA_GROUP: u16 = 27;
+const IFA_CACHEINFO: u16 = 6;
+const IFA_FLAGS: u16 = 8;
+const RTA_DST: u16 = 1;
+const RTA_OIF: u16 = 4;
+const RTA_PRIORITY: u16 = 6;
+const RTA_PREFSRC: u16 = 7;
+const RTA_CACHEINFO: u16 = 12;
+const RTA_TABLE: u16 = 15;
+const RTA_PREF: u16 = 20;
+const RTA_UID: u16 = 25;
+const RT_TABLE_MAIN: u8 = 254;
+const RT_TABLE_LOCAL: u8 = 255;
+const RTPROT_KERNEL: u8 = 2;
+const RT_SCOPE_UNIVERSE: u8 = 0;
+const RT_SCOPE_LINK: u8 = 253;
+const RTN_LOCAL: u8 = 2;
+const RTN_BROADCAST: u8 = 3;
+/// rtm_flags of an IPv4 route lookup's answer: a cloned route to a local address.
+const RTM_F_CLONED: u32 = 0x200;
+const RTCF_LOCAL: u32 = 0x8000_0000;
+const RTA_SRC: u16 = 2;
+/// IF_OPER_UNKNOWN: what Linux reports for lo.
+const IF_OPER_UNKNOWN: u8 = 0;
 const IFLA_ADDRESS: u16 = 1;
 const IFLA_BROADCAST: u16 = 2;
 const IFLA_IFNAME: u16 = 3;
@@ -74,10 +107,23 @@ fn link_lo() -> Vec<u8> {
     b.extend_from_slice(&0u32.to_ne_bytes());
     attr(&mut b, IFLA_IFNAME, b"lo\0");
     attr(&mut b, IFLA_TXQLEN, &1000u32.to_ne_bytes());
+    attr(&mut b, IFLA_OPERSTATE, &[IF_OPER_UNKNOWN]);
+    attr(&mut b, IFLA_LINKMODE, &[0]);
     attr(&mut b, IFLA_MTU, &65536u32.to_ne_bytes());
+    attr(&mut b, IFLA_GROUP, &0u32.to_ne_bytes());
+    attr(&mut b, IFLA_QDISC, b"noqueue\0");
     attr(&mut b, IFLA_ADDRESS, &[0; 6]);
     attr(&mut b, IFLA_BROADCAST, &[0; 6]);
     b
+}
+
+/// `struct ifa_cacheinfo` of a permanent address: valid and preferred forever.
+fn forever() -> Vec<u8> {
+    let mut c = Vec::with_capacity(16);
+    for v in [u32::MAX, u32::MAX, 0, 0] {
+        c.extend_from_slice(&v.to_ne_bytes());
+    }
+    c
 }
 
 fn addr_lo(family: i32) -> Vec<u8> {
@@ -92,7 +138,182 @@ fn addr_lo(family: i32) -> Vec<u8> {
     } else {
         attr(&mut b, IFA_ADDRESS, &std::net::Ipv6Addr::LOCALHOST.octets());
     }
+    attr(&mut b, IFA_FLAGS, &u32::from(IFA_F_PERMANENT).to_ne_bytes());
+    attr(&mut b, IFA_CACHEINFO, &forever());
     b
+}
+
+/// One route as RTM_NEWROUTE carries it: `struct rtmsg` then attributes.
+struct Route {
+    family: u8,
+    dst: Vec<u8>,
+    dst_len: u8,
+    table: u8,
+    scope: u8,
+    kind: u8,
+    flags: u32,
+    prefsrc: Option<Vec<u8>>,
+    /// IPv6 routes carry a metric and a preference.
+    priority: Option<u32>,
+    /// A lookup's answer names the asking uid (IPv4) or the source it picked (IPv6).
+    uid: Option<u32>,
+    src: Option<Vec<u8>>,
+    cacheinfo: bool,
+}
+
+impl Route {
+    fn encode(&self) -> Vec<u8> {
+        let mut b = vec![
+            self.family,
+            self.dst_len,
+            if self.src.is_some() { 128 } else { 0 },
+            0,
+            self.table,
+            RTPROT_KERNEL,
+            self.scope,
+            self.kind,
+        ];
+        b.extend_from_slice(&self.flags.to_ne_bytes());
+        attr(&mut b, RTA_TABLE, &u32::from(self.table).to_ne_bytes());
+        attr(&mut b, RTA_DST, &self.dst);
+        if let Some(src) = &self.src {
+            attr(&mut b, RTA_SRC, src);
+        }
+        if let Some(p) = self.priority {
+            attr(&mut b, RTA_PRIORITY, &p.to_ne_bytes());
+        }
+        if let Some(src) = &self.prefsrc {
+            attr(&mut b, RTA_PREFSRC, src);
+        }
+        attr(&mut b, RTA_OIF, &1u32.to_ne_bytes());
+        if self.cacheinfo {
+            // struct rta_cacheinfo: eight counters, all zero for a route that never expires.
+            attr(&mut b, RTA_CACHEINFO, &[0; 32]);
+        }
+        if self.family == libc::AF_INET6 as u8 {
+            // ICMPV6_ROUTER_PREF_MEDIUM.
+            attr(&mut b, RTA_PREF, &[0]);
+        }
+        if let Some(uid) = self.uid {
+            attr(&mut b, RTA_UID, &uid.to_ne_bytes());
+        }
+        b
+    }
+}
+
+/// The routes Linux gives an up loopback and nothing else, in its dump order.
+fn routes(family: i32) -> Vec<Route> {
+    let lo4 = [127, 0, 0, 1].to_vec();
+    let mut out = Vec::new();
+    if family == libc::AF_UNSPEC || family == libc::AF_INET {
+        let v4 = |dst: [u8; 4], dst_len: u8, scope: u8, kind: u8| Route {
+            family: libc::AF_INET as u8,
+            dst: dst.to_vec(),
+            dst_len,
+            table: RT_TABLE_LOCAL,
+            scope,
+            kind,
+            flags: 0,
+            prefsrc: Some(lo4.clone()),
+            priority: None,
+            uid: None,
+            src: None,
+            cacheinfo: false,
+        };
+        out.push(v4([127, 0, 0, 0], 8, RT_SCOPE_HOST, RTN_LOCAL));
+        out.push(v4([127, 0, 0, 1], 32, RT_SCOPE_HOST, RTN_LOCAL));
+        out.push(v4([127, 255, 255, 255], 32, RT_SCOPE_LINK, RTN_BROADCAST));
+    }
+    if family == libc::AF_UNSPEC || family == libc::AF_INET6 {
+        out.push(Route {
+            family: libc::AF_INET6 as u8,
+            dst: std::net::Ipv6Addr::LOCALHOST.octets().to_vec(),
+            dst_len: 128,
+            table: RT_TABLE_LOCAL,
+            scope: RT_SCOPE_UNIVERSE,
+            kind: RTN_LOCAL,
+            flags: 0,
+            prefsrc: None,
+            priority: Some(0),
+            uid: None,
+            src: None,
+            cacheinfo: true,
+        });
+    }
+    out
+}
+
+/// The attribute `ty` of a request's body after its fixed part of `fixed` bytes.
+fn find_attr(body: &[u8], fixed: usize, ty: u16) -> Option<&[u8]> {
+    let mut off = fixed;
+    while off + 4 <= body.len() {
+        let len = usize::from(u16::from_ne_bytes([body[off], body[off + 1]]));
+        let t = u16::from_ne_bytes([body[off + 2], body[off + 3]]);
+        if len < 4 || off + len > body.len() {
+            return None;
+        }
+        if t == ty {
+            return Some(&body[off + 4..off + len]);
+        }
+        off += align(len);
+    }
+    None
+}
+
+/// A route lookup (`ip route get`): the local route for a loopback destination; ENETUNREACH
+/// for any other (the sandbox has no other network), EINVAL for a malformed request.
+fn lookup(body: &[u8], uid: u32) -> Result<Route, i32> {
+    if body.len() < 12 {
+        return Err(libc::EINVAL);
+    }
+    let family = body[0];
+    let dst = find_attr(body, 12, RTA_DST).ok_or(libc::EINVAL)?;
+    let v4 = match (i32::from(family), dst.len()) {
+        (libc::AF_INET, 4) => true,
+        (libc::AF_INET6, 16) => false,
+        _ => return Err(libc::EINVAL),
+    };
+    let local = if v4 {
+        dst[0] == 127
+    } else {
+        dst == std::net::Ipv6Addr::LOCALHOST.octets()
+    };
+    if !local {
+        return Err(libc::ENETUNREACH);
+    }
+    // As Linux answers: IPv4 clones a local route into the main table's cache; IPv6 gives
+    // the local table's route with the source it would use.
+    Ok(if v4 {
+        Route {
+            family,
+            dst: dst.to_vec(),
+            dst_len: 32,
+            table: RT_TABLE_MAIN,
+            scope: RT_SCOPE_HOST,
+            kind: RTN_LOCAL,
+            flags: RTM_F_CLONED | RTCF_LOCAL,
+            prefsrc: Some(vec![127, 0, 0, 1]),
+            priority: None,
+            uid: Some(uid),
+            src: None,
+            cacheinfo: true,
+        }
+    } else {
+        Route {
+            family,
+            dst: dst.to_vec(),
+            dst_len: 128,
+            table: RT_TABLE_LOCAL,
+            scope: RT_SCOPE_UNIVERSE,
+            kind: RTN_LOCAL,
+            flags: 0,
+            prefsrc: Some(dst.to_vec()),
+            priority: Some(0),
+            uid: None,
+            src: Some(vec![0; 16]),
+            cacheinfo: true,
+        }
+    })
 }
 
 #[derive(Default)]
@@ -195,6 +416,27 @@ impl NetlinkSocket {
                         &0i32.to_ne_bytes(),
                     );
                 }
+                RTM_GETROUTE if dump => {
+                    for r in routes(family) {
+                        message(&mut out, RTM_NEWROUTE, NLM_F_MULTI, seq, pid, &r.encode());
+                    }
+                    message(
+                        &mut out,
+                        NLMSG_DONE,
+                        NLM_F_MULTI,
+                        seq,
+                        pid,
+                        &0i32.to_ne_bytes(),
+                    );
+                }
+                RTM_GETROUTE => match lookup(&h[NLMSG_HDR..len], self.uid) {
+                    Ok(r) => message(&mut out, RTM_NEWROUTE, 0, seq, pid, &r.encode()),
+                    Err(e) => {
+                        let mut body = (-e).to_ne_bytes().to_vec();
+                        body.extend_from_slice(&h[..NLMSG_HDR]);
+                        message(&mut out, NLMSG_ERROR, 0, seq, pid, &body);
+                    }
+                },
                 _ => {
                     // struct nlmsgerr: the negative errno and the request's header.
                     let mut body = (-libc::EOPNOTSUPP).to_ne_bytes().to_vec();
@@ -351,6 +593,14 @@ impl Socket for NetlinkSocket {
             libc::SOL_NETLINK => Ok(()),
             _ => Err(Errno::ENOPROTOOPT),
         }
+    }
+
+    fn post(&self, data: Vec<u8>) -> Result<(), Errno> {
+        let mut s = self.lock();
+        s.replies.push_back(data);
+        s.gen += 1;
+        poll::notify();
+        Ok(())
     }
 
     fn sigpipe(&self) -> bool {

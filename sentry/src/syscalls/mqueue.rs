@@ -10,7 +10,8 @@ use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
 use crate::fs::mqueue::{
     changed, MqFile, NewQueue, Notification, HARD_MSGMAX, HARD_MSGSIZEMAX, MQ_PRIO_MAX,
-    MSGSIZE_DEFAULT, MSGSIZE_MAX, MSG_DEFAULT, MSG_MAX,
+    MSGSIZE_DEFAULT, MSGSIZE_MAX, MSG_DEFAULT, MSG_MAX, NOTIFY_COOKIE_LEN, NOTIFY_REMOVED,
+    NOTIFY_WOKENUP,
 };
 use crate::fs::File;
 use crate::kernel::signal::SigInfo;
@@ -219,7 +220,9 @@ pub fn sys_mq_timedsend(task: &mut Task, a: &SyscallArgs) -> SysResult {
     changed();
     if let Some(n) = notify {
         if let Some(owner) = n.owner.upgrade() {
-            if n.notify == SIGEV_SIGNAL && n.signo != 0 {
+            if n.notify == SIGEV_THREAD {
+                n.post_cookie(NOTIFY_WOKENUP);
+            } else if n.notify == SIGEV_SIGNAL && n.signo != 0 {
                 let info = SigInfo {
                     value: n.value,
                     ..SigInfo::sent(n.signo, SI_MESGQ, task.process.pid, task.cred.ruid)
@@ -288,14 +291,24 @@ pub fn sys_mq_notify(task: &mut Task, a: &SyscallArgs) -> SysResult {
         match notify {
             SIGEV_NONE => {}
             SIGEV_SIGNAL if (0..=64).contains(&signo) => {}
-            SIGEV_THREAD => {
-                // The C library's SIGEV_THREAD hands the kernel a netlink socket to post
-                // the message's cookie on; that kind of notification is not served.
-                crate::errno!(ENOSYS, "mq_notify SIGEV_THREAD");
-            }
+            SIGEV_THREAD => {}
             _ => crate::errno!(EINVAL, "sigev_notify {notify} signo {signo}"),
         }
-        Some((notify, signo, value))
+        // SIGEV_THREAD: the C library names a netlink socket (in sigev_signo) to post the
+        // 32-byte cookie at sigev_value on; its own thread then runs the function.
+        let thread = if notify == SIGEV_THREAD {
+            let cookie: [u8; NOTIFY_COOKIE_LEN] = task.mm.read_val(value)?;
+            let sock = task.fds().get(signo)?;
+            match sock.ops.as_socket() {
+                None => return Err(Errno::ENOTSOCK),
+                Some(s) if s.family() != libc::AF_NETLINK => return Err(Errno::EINVAL),
+                Some(_) => {}
+            }
+            Some((sock, cookie))
+        } else {
+            None
+        };
+        Some((notify, signo, value, thread))
     } else {
         None
     };
@@ -307,17 +320,20 @@ pub fn sys_mq_notify(task: &mut Task, a: &SyscallArgs) -> SysResult {
     match event {
         None => {
             if current == Some(pid) {
-                q.notify = None;
+                if let Some(n) = q.notify.take() {
+                    n.post_cookie(NOTIFY_REMOVED);
+                }
             }
         }
         Some(_) if current.is_some() => return Err(Errno::EBUSY),
-        Some((notify, signo, value)) => {
+        Some((notify, signo, value, thread)) => {
             q.notify = Some(Notification {
                 pid,
                 owner: Arc::downgrade(&task.process),
                 notify,
                 signo,
                 value,
+                thread,
             });
         }
     }

@@ -128,7 +128,7 @@ table! {
     MQ_UNLINK => mqueue::sys_mq_unlink, Full;
     MQ_TIMEDSEND => mqueue::sys_mq_timedsend, Full;
     MQ_TIMEDRECEIVE => mqueue::sys_mq_timedreceive, Full;
-    MQ_NOTIFY => mqueue::sys_mq_notify, Partial("SIGEV_THREAD (the C library's netlink notification) is ENOSYS");
+    MQ_NOTIFY => mqueue::sys_mq_notify, Full;
     MQ_GETSETATTR => mqueue::sys_mq_getsetattr, Full;
     TEE => namei::sys_tee, Partial("copies through the sentry");
     POLL => poll::sys_poll, Full;
@@ -149,7 +149,7 @@ table! {
     INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("IN_UNMOUNT is never reported");
     INOTIFY_RM_WATCH => inotify::sys_inotify_rm_watch, Full;
     SIGNALFD4 => poll::sys_signalfd4, Full;
-    SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link and address dumps of lo; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
+    SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link, address and route dumps of lo and loopback route lookups; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
     SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only (EOPNOTSUPP for AF_INET/AF_INET6, as Linux)");
     BIND => socket::sys_bind, Partial("AF_UNIX; internet addresses of lo only (127.0.0.0/8, ::1, wildcards; others EADDRNOTAVAIL)");
     LISTEN => socket::sys_listen, Full;
