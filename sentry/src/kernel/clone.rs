@@ -88,17 +88,13 @@ impl Task {
         let kernel = self.kernel.clone();
         // A thread (or vfork child) is another stub thread of this address space; a fork is a
         // fork of this stub process, whose mappings the child's memory manager then replaces.
-        let new_thread = if share_vm {
-            Some(self.ctx.new_thread().map_err(platform_error)?)
-        } else {
-            Some(self.ctx.fork_process().map_err(platform_error)?)
-        };
         // A fork shares the parent's private pages copy-on-write: readied here, with the
-        // parent's context, before the child maps them.
-        let fork_image = if share_vm {
-            None
+        // parent's context, and the child's stub forked with them in place.
+        let (new_thread, fork_image) = if share_vm {
+            (Some(self.ctx.new_thread().map_err(platform_error)?), None)
         } else {
-            Some(self.mm.prepare_fork(&mut *self.ctx)?)
+            let (child, image) = self.mm.fork(&mut *self.ctx)?;
+            (Some(child), Some(image))
         };
         let process = if thread {
             self.process.lock().threads += 1;
@@ -169,7 +165,7 @@ impl Task {
             .name(format!("task-{tid}"))
             .spawn(move || {
                 let setup = || -> Result<Task, Errno> {
-                    let mut ctx = match new_thread {
+                    let ctx = match new_thread {
                         Some(t) => kernel.platform.adopt(t),
                         None => kernel.platform.new_address_space(&kernel.mem),
                     }
@@ -178,7 +174,7 @@ impl Task {
                         parent_mm
                     } else {
                         let image = fork_image.ok_or(Errno::ENOMEM)?;
-                        Arc::new(MemoryManager::forked(kernel.mem.clone(), image, &mut *ctx)?)
+                        Arc::new(MemoryManager::forked(kernel.mem.clone(), image))
                     };
                     if flags & CLONE_CHILD_SETTID != 0 {
                         mm.write_val(args.child_tid, &tid)?;

@@ -387,10 +387,15 @@ impl MemoryManager {
             .map_err(|_| Errno::EFAULT)
     }
 
-    /// Readies a fork (in the parent's thread, with the parent's context): every private
-    /// mapping becomes copy-on-write, shared with the child until either writes. Returns
-    /// what the child maps (see [`MemoryManager::forked`]).
-    pub fn prepare_fork(&self, parent: &mut dyn Context) -> Result<ForkImage, Errno> {
+    /// Forks the address space (in the parent's thread, with the parent's context): every
+    /// private mapping becomes copy-on-write, shared with the child until either writes, and
+    /// then the parent's stub is forked, under the VMA lock, so the child's stub inherits
+    /// exactly the mappings the returned image describes and needs no host call to get them
+    /// (see [`MemoryManager::forked`]).
+    pub fn fork(
+        &self,
+        parent: &mut dyn Context,
+    ) -> Result<(platform::NewThread, ForkImage), Errno> {
         let mut vmas = self.lock();
         vmas.sync_host(parent)?;
         let mem = self.mem.clone();
@@ -407,29 +412,31 @@ impl MemoryManager {
             }
             out.push(vma.clone());
         }
-        Ok(ForkImage {
+        let child = parent.fork_process().map_err(|e| {
+            tracing::error!("clone: forking a stub: {e}");
+            Errno::ENOMEM
+        })?;
+        let image = ForkImage {
             vmas: out,
             brk_start: vmas.brk_start,
             brk: vmas.brk,
-        })
+        };
+        Ok((child, image))
     }
 
-    /// The forked child's address space, mapped through the child's context.
-    pub fn forked(
-        mem: Arc<MemoryFile>,
-        image: ForkImage,
-        child: &mut dyn Context,
-    ) -> Result<MemoryManager, Errno> {
+    /// The forked child's address space: its stub inherited the mappings when it was forked
+    /// (see [`MemoryManager::fork`]), so only the bookkeeping is copied.
+    pub fn forked(mem: Arc<MemoryFile>, image: ForkImage) -> MemoryManager {
         let copy = MemoryManager::new(mem);
         {
             let mut c = copy.lock();
             c.brk_start = image.brk_start;
             c.brk = image.brk;
             for vma in image.vmas {
-                c.insert(child, vma)?;
+                c.vmas.insert(vma.start, vma);
             }
         }
-        Ok(copy)
+        copy
     }
 }
 
