@@ -38,10 +38,53 @@ fn seq() -> std::sync::MutexGuard<'static, u64> {
     EVENTS.seq.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Some file's readiness changed: wake every waiter to look again.
+thread_local! {
+    /// Open [`batch`]es on this thread, and whether a notification waits for their end.
+    static BATCH: std::cell::Cell<(u32, bool)> = const { std::cell::Cell::new((0, false)) };
+}
+
+/// Some file's readiness changed: wake every waiter to look again (at the end of the
+/// thread's open [`batch`], if any).
 pub fn notify() {
-    *seq() += 1;
-    EVENTS.changed.notify_all();
+    let deferred = BATCH.with(|b| {
+        let (depth, _) = b.get();
+        if depth > 0 {
+            b.set((depth, true));
+        }
+        depth > 0
+    });
+    if !deferred {
+        *seq() += 1;
+        EVENTS.changed.notify_all();
+    }
+}
+
+/// Holds this thread's notifications until the returned guard goes: one wake-up for many
+/// changes, made after the caller has released the lock the changes were made under (so a
+/// woken waiter does not block on it at once). Take it before the lock.
+pub fn batch() -> Batch {
+    BATCH.with(|b| {
+        let (depth, pending) = b.get();
+        b.set((depth + 1, pending));
+    });
+    Batch(())
+}
+
+/// See [`batch`].
+pub struct Batch(());
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let fire = BATCH.with(|b| {
+            let (depth, pending) = b.get();
+            let depth = depth.saturating_sub(1);
+            b.set((depth, pending && depth > 0));
+            pending && depth == 0
+        });
+        if fire {
+            notify();
+        }
+    }
 }
 
 /// The event counter now.

@@ -474,7 +474,10 @@ impl InetSocket {
     }
 
     fn run<T>(&self, f: impl FnOnce(&mut Net) -> T) -> T {
-        f(&mut self.ns.lock())
+        // Wake waiters once, after the lock is released.
+        let _batch = poll::batch();
+        let mut net = self.ns.lock();
+        f(&mut net)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Sock) -> T) -> T {

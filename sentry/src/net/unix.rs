@@ -354,6 +354,8 @@ impl Namespace {
 
     /// Runs `f` under the lock, then drops the files it let go.
     fn run<T>(&self, f: impl FnOnce(&mut Net) -> T) -> T {
+        // Wake waiters once, after the lock is released.
+        let _batch = poll::batch();
         let (r, garbage) = {
             let mut net = self.lock();
             let r = f(&mut net);
