@@ -414,6 +414,24 @@ static void eintr(void) {
     printf("restarted accept: %s\n", b >= 0 ? "connection" : errname(errno));
     waitpid(child, NULL, 0);
     close(b);
+    /* SO_RCVTIMEO bounds accept and recv, an accepted socket inherits it, and a signal ends
+     * a wait that has a timeout with EINTR even under SA_RESTART (sock_intr_errno). */
+    struct timeval tv = {0, 200 * 1000};
+    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    CHECK("accept with timeout", accept(l, NULL, NULL));
+    int c2 = connect_to(port_of(l));
+    int a2 = accept(l, NULL, NULL);
+    struct timeval back = {0, 0};
+    socklen_t blen = sizeof back;
+    getsockopt(a2, SOL_SOCKET, SO_RCVTIMEO, &back, &blen);
+    printf("accepted SO_RCVTIMEO = %ld.%06ld\n", (long)back.tv_sec, (long)back.tv_usec);
+    CHECK("recv inherited timeout", recv(a2, buf, sizeof buf, 0));
+    struct timeval longer = {5, 0};
+    setsockopt(a2, SOL_SOCKET, SO_RCVTIMEO, &longer, sizeof longer);
+    ualarm(100 * 1000, 0);
+    CHECK("recv with timeout, alarm under SA_RESTART", recv(a2, buf, sizeof buf, 0));
+    close(a2);
+    close(c2);
     close(a);
     close(c);
     close(l);

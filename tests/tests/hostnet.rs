@@ -80,8 +80,31 @@ fn a_signal_interrupts_blocked_accept_and_recv() {
     assert_eq!(
         out,
         "blocked accept, alarm = -1 EINTR\nblocked recv, alarm = -1 EINTR\n\
-         blocked poll, alarm = -1 EINTR\nrestarted accept: connection\n"
+         blocked poll, alarm = -1 EINTR\nrestarted accept: connection\n\
+         accept with timeout = -1 EAGAIN\naccepted SO_RCVTIMEO = 0.200000\n\
+         recv inherited timeout = -1 EAGAIN\n\
+         recv with timeout, alarm under SA_RESTART = -1 EINTR\n"
     );
+}
+
+/// The loopback modes of `inet_sockets.c` (written for `--network=none`) on host sockets.
+#[test]
+fn the_loopback_socket_programs_match_native_on_host_sockets() {
+    let prog = compile("inet_sockets", &[]);
+    for mode in [
+        "tcp4",
+        "tcp6",
+        "mixed",
+        "nonblocking",
+        "errors",
+        "teardown",
+        "udp4",
+        "udp6",
+        "epoll",
+    ] {
+        let pair = assert_same_opts(&[prog.to_str().unwrap(), mode], &host_mode());
+        pair.sandboxed.assert_code(0);
+    }
 }
 
 /// A child process killed (by its pid) and reaped when the test ends, however it ends.

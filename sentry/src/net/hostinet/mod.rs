@@ -161,8 +161,9 @@ impl HostNet {
     }
 }
 
-/// The sentry's own state of a host socket.
-#[derive(Default)]
+/// The sentry's own state of a host socket (an accepted one starts with its listener's, as
+/// Linux copies the listening sock).
+#[derive(Clone, Default)]
 struct Local {
     rcvtimeo: Option<Duration>,
     sndtimeo: Option<Duration>,
@@ -454,6 +455,7 @@ impl Socket for HostSocket {
         let (new, peer) = self.block(nonblock, timeout, || again(sys::accept(fd)))?;
         let caller = Caller::current();
         let sock = HostSocket::new(&self.poller, new, self.v6, self.proto, &caller)?;
+        *sock.local() = self.local().clone();
         Ok((Arc::new(sock), peer))
     }
 
