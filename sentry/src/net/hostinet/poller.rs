@@ -123,3 +123,35 @@ impl Poller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_host_event_bumps_the_generation_and_closing_unregisters() {
+        let poller = Poller::start().unwrap();
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let reg = poller.register(rx.as_fd()).unwrap();
+        // Registering reports the socket's current state once (writable).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while reg.generation() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let before = reg.generation();
+        assert!(before > 0);
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        tx.send_to(b"x", rx.local_addr().unwrap()).unwrap();
+        while reg.generation() == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(reg.generation() > before);
+        let token = reg.token;
+        drop(reg);
+        assert!(!poller.lock().contains_key(&token));
+        poller.stop();
+    }
+}
