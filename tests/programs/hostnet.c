@@ -196,6 +196,32 @@ static void semantics(void) {
     memset(buf, 0, sizeof buf);
     CHECK("client read", read(c, buf, sizeof buf));
     printf("got '%s'\n", buf);
+    /* SCM_RIGHTS on an internet socket: the data goes, the file does not. */
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {"r", 1};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = cbuf;
+    m.msg_controllen = sizeof cbuf;
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(h), &l, sizeof l);
+    CHECK("sendmsg SCM_RIGHTS", sendmsg(a, &m, 0));
+    char rb[4];
+    struct iovec riov = {rb, sizeof rb};
+    char rctl[CMSG_SPACE(sizeof(int))];
+    struct msghdr rm;
+    memset(&rm, 0, sizeof rm);
+    rm.msg_iov = &riov;
+    rm.msg_iovlen = 1;
+    rm.msg_control = rctl;
+    rm.msg_controllen = sizeof rctl;
+    CHECK("recvmsg it", recvmsg(c, &rm, 0));
+    printf("control bytes = %zu\n", (size_t)rm.msg_controllen);
     close(a);
     /* The server end is gone: the next sends fail (the first may still be taken). */
     send(c, "x", 1, MSG_NOSIGNAL);

@@ -515,11 +515,8 @@ impl Socket for HostSocket {
     }
 
     fn sendmsg(&self, _task: &Task, msg: SendMsg) -> Result<usize, Errno> {
-        // ip_cmsg_send and sock_cmsg_send: SCM_RIGHTS and SCM_CREDENTIALS are not for
-        // internet sockets.
-        if !msg.rights.is_empty() || msg.cred.is_some() {
-            return Err(Errno::EINVAL);
-        }
+        // SCM_RIGHTS and SCM_CREDENTIALS mean nothing to an internet socket: Linux sends the
+        // data and drops them, and so do we (the files never reach the host).
         let dest = match (&msg.addr, self.proto) {
             // tcp_sendmsg ignores a destination.
             (_, Proto::Tcp) | (None, _) => None,
