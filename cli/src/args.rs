@@ -75,7 +75,7 @@ impl std::str::FromStr for Volume {
 pub enum Network {
     /// Only the sandbox's own loopback (127.0.0.1, ::1); nothing on the host.
     None,
-    /// The host's network (not supported yet).
+    /// The host's network: internet sockets are host sockets the sentry makes and relays.
     Host,
 }
 
@@ -103,7 +103,8 @@ pub struct DoArgs {
     #[arg(long = "volume", short = 'v', value_name = "HOST:GUEST[:ro]")]
     pub volumes: Vec<Volume>,
     /// The sandbox's network: `none` (the default) gives it a loopback of its own and no
-    /// way out; `host` is not supported yet.
+    /// way out; `host` shares the host's network: TCP and UDP sockets are host sockets the
+    /// sentry makes and relays for the program (AF_UNIX stays private to the sandbox).
     #[arg(long, value_enum, default_value = "none", value_name = "MODE")]
     pub network: Network,
     /// The program and its arguments.

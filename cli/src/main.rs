@@ -23,12 +23,6 @@ fn main() {
             std::process::exit(EXIT_USAGE);
         }
     };
-    if let args::Command::Do(opts) = &cli.command {
-        if opts.network == args::Network::Host {
-            eprintln!("blinders: --network=host is not supported yet (only --network=none)");
-            std::process::exit(EXIT_USAGE);
-        }
-    }
     let code = match cli.command {
         args::Command::Do(opts) => commands::do_cmd::run(opts),
         args::Command::Gofer(opts) => commands::gofer::run(opts),

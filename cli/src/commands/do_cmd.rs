@@ -178,6 +178,10 @@ fn try_run(opts: DoArgs) -> anyhow::Result<i32> {
         pin_cpu,
         hostname: opts.hostname,
         terminal: None,
+        network: match opts.network {
+            crate::args::Network::None => sentry::net::Network::None,
+            crate::args::Network::Host => sentry::net::Network::Host,
+        },
         storage: sentry::vfs::setup::Storage::Gofer {
             client: std::sync::Arc::new(client),
             overlay: true,

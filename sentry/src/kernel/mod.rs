@@ -52,6 +52,8 @@ pub struct SandboxConfig {
     /// as a session leader with a pty slave as stdio and controlling terminal, and this is
     /// called with the master. `None`: the first process gets the caller's stdio.
     pub terminal: Option<terminal::TerminalSetup>,
+    /// What the sandbox's internet sockets reach.
+    pub network: crate::net::Network,
 }
 
 /// How the sandbox's first process ended.
@@ -581,7 +583,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         futexes: futex::FutexTable::default(),
         timers: timer::TimerQueue::default(),
         ptys: crate::fs::tty::pty::PtyTable::new(me.clone()),
-        net: crate::net::Stack::default(),
+        net: crate::net::Stack::new(config.network),
         unimplemented: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
         ipc: ipc::Ipc::default(),

@@ -1,10 +1,12 @@
-//! Sockets: the sandbox's own network stack. Every socket lives in the sentry; no host socket
-//! is ever made for the app. A family implements [`Socket`] (and [`FileOps`] for read, write,
-//! poll and fstat); the socket syscalls (`syscalls/socket.rs`) decode the app's arguments and
-//! call it. AF_UNIX is `unix.rs`; AF_INET and AF_INET6 on the sandbox's own loopback are
-//! `inet.rs`; NETLINK_ROUTE, for interface listings, is `netlink.rs`. [`Stack::socket`] picks
-//! the family.
+//! Sockets: the sandbox's own network stack. A family implements [`Socket`] (and [`FileOps`]
+//! for read, write, poll and fstat); the socket syscalls (`syscalls/socket.rs`) decode the
+//! app's arguments and call it. AF_UNIX is `unix.rs`; AF_INET and AF_INET6 on the sandbox's
+//! own loopback (`--network=none`) are `inet.rs`, where no host socket is ever made; with
+//! `--network=host` they are host sockets the sentry makes and relays (`hostinet/`);
+//! NETLINK_ROUTE, for interface listings, is `netlink.rs` in both modes. [`Stack::socket`]
+//! picks the family.
 
+pub mod hostinet;
 pub mod ifreq;
 pub mod inet;
 pub mod netlink;
@@ -300,14 +302,33 @@ impl SockOpts {
 /// Two connected sockets (socketpair).
 pub type SocketPair = (Arc<dyn FileOps>, Arc<dyn FileOps>);
 
+/// What the sandbox's internet sockets reach (`blinders do --network`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Network {
+    /// A loopback of the sandbox's own, inside the sentry.
+    #[default]
+    None,
+    /// The host's network, through host sockets the sentry makes for the app.
+    Host,
+}
+
 /// The sandbox's network stack: one per sandbox.
 #[derive(Default)]
 pub struct Stack {
     pub unix: Arc<unix::Namespace>,
     pub inet: Arc<inet::Namespace>,
+    /// `--network=host`: internet sockets are host sockets.
+    pub host: Option<hostinet::HostNet>,
 }
 
 impl Stack {
+    pub fn new(network: Network) -> Stack {
+        Stack {
+            host: (network == Network::Host).then(hostinet::HostNet::default),
+            ..Stack::default()
+        }
+    }
+
     /// socket(2): a new socket of `family` and `ty` (the type without SOCK_NONBLOCK and
     /// SOCK_CLOEXEC).
     pub fn socket(
@@ -320,9 +341,11 @@ impl Stack {
         match family {
             libc::AF_UNIX => Ok(self.unix.socket(caller, unix_type(ty, protocol)?)),
             libc::AF_INET | libc::AF_INET6 => {
-                Ok(self
-                    .inet
-                    .socket(caller, family == libc::AF_INET6, inet_proto(ty, protocol)?))
+                let (v6, proto) = (family == libc::AF_INET6, inet_proto(ty, protocol)?);
+                match &self.host {
+                    Some(host) => host.socket(caller, v6, proto),
+                    None => Ok(self.inet.socket(caller, v6, proto)),
+                }
             }
             libc::AF_NETLINK => match (ty, protocol) {
                 (libc::SOCK_RAW | libc::SOCK_DGRAM, libc::NETLINK_ROUTE) => {

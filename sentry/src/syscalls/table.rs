@@ -149,7 +149,7 @@ table! {
     INOTIFY_ADD_WATCH => inotify::sys_inotify_add_watch, Partial("IN_UNMOUNT is never reported");
     INOTIFY_RM_WATCH => inotify::sys_inotify_rm_watch, Full;
     SIGNALFD4 => poll::sys_signalfd4, Full;
-    SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK NETLINK_ROUTE link, address and route dumps of lo and loopback route lookups; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
+    SOCKET => socket::sys_socket, Partial("AF_UNIX; AF_INET and AF_INET6 TCP and UDP on the sandbox's own loopback (--network=none) or relayed to host sockets (--network=host); AF_NETLINK NETLINK_ROUTE link, address and route dumps of lo and loopback route lookups; no raw sockets (EPROTONOSUPPORT); other families EAFNOSUPPORT");
     SOCKETPAIR => socket::sys_socketpair, Partial("AF_UNIX only (EOPNOTSUPP for AF_INET/AF_INET6, as Linux)");
     BIND => socket::sys_bind, Partial("AF_UNIX; internet addresses of lo only (127.0.0.0/8, ::1, wildcards; others EADDRNOTAVAIL)");
     LISTEN => socket::sys_listen, Full;
@@ -165,7 +165,7 @@ table! {
     SENDMMSG => socket::sys_sendmmsg, Partial("as sendmsg");
     RECVMMSG => socket::sys_recvmmsg, Partial("as recvmsg; the timeout is checked between messages, as Linux does");
     SHUTDOWN => socket::sys_shutdown, Full;
-    GETSOCKOPT => socket::sys_getsockopt, Partial("SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER and a few flags; IPPROTO_TCP: TCP_NODELAY, TCP_CORK, TCP_QUICKACK, TCP_KEEPIDLE/INTVL/CNT, TCP_MAXSEG (stored, no TCP_INFO); IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS");
+    GETSOCKOPT => socket::sys_getsockopt, Partial("SOL_SOCKET: SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER and a few flags; IPPROTO_TCP: TCP_NODELAY, TCP_CORK, TCP_QUICKACK, TCP_KEEPIDLE/INTVL/CNT, TCP_MAXSEG (stored, no TCP_INFO); IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS; --network=host: a vetted list passed to the host socket (TCP_INFO included), SO_RCVTIMEO/SO_SNDTIMEO kept in the sentry");
     SETSOCKOPT => socket::sys_setsockopt, Partial("SOL_SOCKET, TCP and IP options as getsockopt; no SO_PASSSEC, SO_PEEK_OFF, filters");
     COPY_FILE_RANGE => namei::sys_copy_file_range, Full;
     SPLICE => namei::sys_splice, Partial("copies through the sentry; SPLICE_F_* flags ignored");
