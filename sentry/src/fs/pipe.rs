@@ -137,6 +137,12 @@ impl Pipe {
     }
 
     /// Lets a signal for the calling task wake it from `wait` on this pipe.
+    /// The pipe changed: wake its blocked readers and writers, and poll/epoll waiters.
+    fn wake(&self) {
+        self.changed.notify_all();
+        super::poll::notify();
+    }
+
     fn interruptible(self: &Arc<Self>) -> crate::kernel::process::WakeRegistration {
         let pipe = self.clone();
         crate::kernel::process::on_interrupt(Arc::new(move || {
@@ -178,8 +184,9 @@ impl FileOps for PipeEnd {
             if !s.data.is_empty() {
                 let n = buf.len().min(s.data.len());
                 super::drain_into(&mut s.data, &mut buf[..n]);
-                self.pipe.changed.notify_all();
-                super::poll::notify();
+                // Wake writers after unlocking, so they do not run only to block on it.
+                drop(s);
+                self.pipe.wake();
                 return Ok(n);
             }
             if s.writers == 0 {
@@ -199,9 +206,13 @@ impl FileOps for PipeEnd {
         let _wake = self.pipe.interruptible();
         let mut s = self.pipe.lock();
         let mut done = 0;
-        while done < buf.len() {
+        // Readers are woken once the lock is released, or before this write sleeps.
+        let result = loop {
+            if done == buf.len() {
+                break Ok(done);
+            }
             if s.readers == 0 {
-                return if done > 0 {
+                break if done > 0 {
                     Ok(done)
                 } else {
                     Err(Errno::EPIPE)
@@ -220,24 +231,29 @@ impl FileOps for PipeEnd {
                 s.data.extend(&buf[done..done + n]);
                 s.writes += 1;
                 done += n;
-                self.pipe.changed.notify_all();
-                super::poll::notify();
                 continue;
             }
             if self.nonblock.load(Ordering::Relaxed) {
-                return if done > 0 {
+                break if done > 0 {
                     Ok(done)
                 } else {
                     Err(Errno::EAGAIN)
                 };
+            }
+            if done > 0 {
+                self.pipe.wake();
             }
             s = match self.pipe.wait(s) {
                 Ok(s) => s,
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => return Ok(done),
             };
+        };
+        drop(s);
+        if done > 0 {
+            self.pipe.wake();
         }
-        Ok(done)
+        result
     }
 
     fn stat(&self) -> Result<libc::stat, Errno> {
