@@ -7,6 +7,8 @@ set -eu
 what=$1
 arg=$2
 dir=$(mktemp -d /tmp/blinders-bench.XXXXXX)
+# nginx workers run as nobody: they must be able to reach the files.
+chmod 755 "$dir"
 trap 'rm -rf "$dir"' EXIT
 case $what in
 redis)
