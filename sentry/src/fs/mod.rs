@@ -298,14 +298,19 @@ pub fn copy_front(q: &std::collections::VecDeque<u8>, n: usize, out: &mut Vec<u8
     out.extend_from_slice(&b[..n - first]);
 }
 
-/// Moves the first `dst.len()` bytes of `q` (which holds at least that many) into `dst`.
-pub fn drain_into(q: &mut std::collections::VecDeque<u8>, dst: &mut [u8]) {
+/// Copies the first `dst.len()` bytes of `q` (which holds at least that many) into `dst`.
+pub fn peek_into(q: &std::collections::VecDeque<u8>, dst: &mut [u8]) {
     let n = dst.len();
     let (a, b) = q.as_slices();
     let first = n.min(a.len());
     dst[..first].copy_from_slice(&a[..first]);
     dst[first..].copy_from_slice(&b[..n - first]);
-    q.drain(..n);
+}
+
+/// Moves the first `dst.len()` bytes of `q` (which holds at least that many) into `dst`.
+pub fn drain_into(q: &mut std::collections::VecDeque<u8>, dst: &mut [u8]) {
+    peek_into(q, dst);
+    q.drain(..dst.len());
 }
 
 /// Joins `path` to the directory `base` (absolute); an absolute `path` stands alone.

@@ -616,14 +616,14 @@ impl InetSocket {
         })
     }
 
-    fn send_tcp(&self, msg: SendMsg) -> Result<usize, Errno> {
-        let nonblock = msg.flags & libc::MSG_DONTWAIT != 0;
-        if msg.flags & libc::MSG_OOB != 0 {
+    /// Sends `data` (from a write, or a send's message) on a connection.
+    fn send_tcp(&self, data: &[u8], flags: i32) -> Result<usize, Errno> {
+        let nonblock = flags & libc::MSG_DONTWAIT != 0;
+        if flags & libc::MSG_OOB != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
         let timeout = self.with(|s| s.opts.sndtimeo);
         let id = self.id;
-        let data = msg.data;
         let len = data.len();
         let mut sent = 0usize;
         let r = self.block(nonblock, timeout, |net| {
@@ -677,6 +677,25 @@ impl InetSocket {
     }
 
     fn recv_tcp(&self, len: usize, flags: i32) -> Result<Received, Errno> {
+        let mut sink = VecSink {
+            data: Vec::new(),
+            len,
+        };
+        let ret = self.recv_tcp_into(&mut sink, flags)?;
+        let mut data = sink.data;
+        // MSG_TRUNC on a stream discards the bytes instead of copying them (tcp(7)).
+        if flags & libc::MSG_TRUNC != 0 {
+            data.clear();
+        }
+        Ok(Received {
+            data,
+            ret,
+            ..Received::default()
+        })
+    }
+
+    /// Receives into `out`, as much as it has room for; returns the bytes received.
+    fn recv_tcp_into(&self, out: &mut dyn Sink, flags: i32) -> Result<usize, Errno> {
         let (state, timeout) = self.with(|s| (s.state, s.opts.rcvtimeo));
         if state == State::Listening {
             return Err(Errno::ENOTCONN);
@@ -688,20 +707,18 @@ impl InetSocket {
         let nonblock = flags & libc::MSG_DONTWAIT != 0;
         let waitall = flags & libc::MSG_WAITALL != 0 && !peek;
         let id = self.id;
-        let mut out = Vec::new();
+        let len = out.capacity();
         let r = self.block(nonblock, timeout, |net| {
             let me = net.sock(id);
             // tcp_recvmsg: end of file, then the error, then ENOTCONN for a closed socket.
             if me.state == State::Unconnected && me.err == 0 && me.shutdown & RCV_SHUTDOWN == 0 {
                 return Err(Errno::ENOTCONN);
             }
-            let n = (len - out.len()).min(me.stream.len());
+            let n = (len - out.filled()).min(me.stream.len());
             if peek {
-                out.clear();
-                crate::fs::copy_front(&me.stream, n, &mut out);
+                out.peek(&me.stream, n);
             } else if n > 0 {
-                crate::fs::copy_front(&me.stream, n, &mut out);
-                me.stream.drain(..n);
+                out.take(&mut me.stream, n);
                 if let Some(p) = me.peer {
                     if let Some(p) = net.socks.get_mut(&p) {
                         p.gen += 1;
@@ -710,12 +727,13 @@ impl InetSocket {
                 poll::notify();
             }
             let me = net.sock(id);
-            if out.len() == len || (!out.is_empty() && !waitall) {
+            let got = out.filled();
+            if got == len || (got > 0 && !waitall) {
                 return Ok(Some(()));
             }
             if me.err != 0 {
                 let e = me.take_err();
-                return if out.is_empty() {
+                return if got == 0 {
                     e.map(|()| None)
                 } else {
                     Ok(Some(()))
@@ -728,19 +746,10 @@ impl InetSocket {
         });
         match r {
             Ok(()) => {}
-            Err(_) if !out.is_empty() => {}
+            Err(_) if out.filled() > 0 => {}
             Err(e) => return Err(e),
         }
-        let ret = out.len();
-        // MSG_TRUNC on a stream discards the bytes instead of copying them (tcp(7)).
-        if flags & libc::MSG_TRUNC != 0 {
-            out.clear();
-        }
-        Ok(Received {
-            data: out,
-            ret,
-            ..Received::default()
-        })
+        Ok(out.filled())
     }
 
     fn send_udp(&self, msg: SendMsg) -> Result<usize, Errno> {
@@ -843,6 +852,63 @@ impl InetSocket {
             Proto::Tcp => self.recv_tcp(len, flags),
             Proto::Udp => self.recv_udp(len, flags),
         }
+    }
+}
+
+/// Where a TCP receive puts the bytes: a buffer of the caller's (read) or a new vector
+/// (recv, which also hands back addresses and flags).
+trait Sink {
+    /// How many bytes it takes in all.
+    fn capacity(&self) -> usize;
+    /// How many it holds.
+    fn filled(&self) -> usize;
+    /// Moves the first `n` bytes of `q` in.
+    fn take(&mut self, q: &mut std::collections::VecDeque<u8>, n: usize);
+    /// Copies the first `n` bytes of `q` in, in place of what it held (MSG_PEEK).
+    fn peek(&mut self, q: &std::collections::VecDeque<u8>, n: usize);
+}
+
+struct VecSink {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Sink for VecSink {
+    fn capacity(&self) -> usize {
+        self.len
+    }
+    fn filled(&self) -> usize {
+        self.data.len()
+    }
+    fn take(&mut self, q: &mut std::collections::VecDeque<u8>, n: usize) {
+        crate::fs::copy_front(q, n, &mut self.data);
+        q.drain(..n);
+    }
+    fn peek(&mut self, q: &std::collections::VecDeque<u8>, n: usize) {
+        self.data.clear();
+        crate::fs::copy_front(q, n, &mut self.data);
+    }
+}
+
+struct SliceSink<'a> {
+    buf: &'a mut [u8],
+    filled: usize,
+}
+
+impl Sink for SliceSink<'_> {
+    fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+    fn filled(&self) -> usize {
+        self.filled
+    }
+    fn take(&mut self, q: &mut std::collections::VecDeque<u8>, n: usize) {
+        crate::fs::drain_into(q, &mut self.buf[self.filled..self.filled + n]);
+        self.filled += n;
+    }
+    fn peek(&mut self, q: &std::collections::VecDeque<u8>, n: usize) {
+        crate::fs::peek_into(q, &mut self.buf[..n]);
+        self.filled = n;
     }
 }
 
@@ -1042,8 +1108,7 @@ impl Socket for InetSocket {
             Proto::Tcp => {
                 // A destination given to a connected TCP socket is ignored (EISCONN only
                 // for an unconnected one, which cannot send anyway).
-                msg.addr = None;
-                self.send_tcp(msg)
+                self.send_tcp(&msg.data, msg.flags)
             }
             Proto::Udp => self.send_udp(msg),
         }
@@ -1202,20 +1267,27 @@ impl FileOps for InetSocket {
     }
 
     fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
-        let r = self.recv(buf.len(), self.nonblock_flags(0))?;
+        let flags = self.nonblock_flags(0);
+        if self.proto == Proto::Tcp {
+            // Straight from the queue into the caller's buffer.
+            let mut sink = SliceSink { buf, filled: 0 };
+            return self.recv_tcp_into(&mut sink, flags);
+        }
+        let r = self.recv(buf.len(), flags)?;
         buf[..r.data.len()].copy_from_slice(&r.data);
         Ok(r.data.len())
     }
 
     fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
-        let msg = SendMsg {
-            data: buf.to_vec(),
-            flags: self.nonblock_flags(0),
-            ..SendMsg::default()
-        };
+        let flags = self.nonblock_flags(0);
         match self.proto {
-            Proto::Tcp => self.send_tcp(msg),
-            Proto::Udp => self.send_udp(msg),
+            // Straight from the caller's buffer into the peer's queue.
+            Proto::Tcp => self.send_tcp(buf, flags),
+            Proto::Udp => self.send_udp(SendMsg {
+                data: buf.to_vec(),
+                flags,
+                ..SendMsg::default()
+            }),
         }
     }
 

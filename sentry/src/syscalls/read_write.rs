@@ -32,6 +32,31 @@ fn writable_file(task: &Task, fd: i32) -> Result<Arc<File>, Errno> {
     Ok(file)
 }
 
+thread_local! {
+    /// Each sentry thread's copy buffer for reads and writes, kept between calls (up to
+    /// [`SCRATCH_KEEP`]): a fresh zeroed buffer per call cost a memset, or for large ones
+    /// an mmap and a page fault per page.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+const SCRATCH_KEEP: usize = 256 << 10;
+
+/// A buffer of at least `len` bytes: the thread's scratch buffer, or a new one if the thread's
+/// is in use. Its bytes are stale; callers copy out only what they wrote.
+fn scratch(len: usize) -> Vec<u8> {
+    let mut v = SCRATCH.take();
+    if v.len() < len {
+        v.resize(len, 0);
+    }
+    v
+}
+
+/// Returns a buffer from [`scratch`] for the next call.
+fn scratch_done(v: Vec<u8>) {
+    if v.len() <= SCRATCH_KEEP {
+        SCRATCH.set(v);
+    }
+}
+
 /// Reads into the app's `[addr, addr + len)` with `read_fn`, checking first that the whole
 /// buffer is writable (so no input is consumed for a bad buffer).
 fn read_into(
@@ -42,23 +67,28 @@ fn read_into(
 ) -> SysResult {
     let len = len.min(MAX_RW_COUNT);
     task.mm.check_access(addr, len, Prot::WRITE)?;
-    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
-    let mut done = 0u64;
-    while done < len {
-        let want = ((len - done) as usize).min(buf.len());
-        let n = match read_fn(&mut buf[..want], done) {
-            Ok(n) => n,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        task.mm.write(addr + done, &buf[..n])?;
-        done += n as u64;
-        // A short read ends the call, as on Linux (pipes, terminals, end of file).
-        if n < want {
-            break;
+    let size = (len as usize).min(CHUNK);
+    let mut buf = scratch(size);
+    let r = (|| {
+        let mut done = 0u64;
+        while done < len {
+            let want = ((len - done) as usize).min(size);
+            let n = match read_fn(&mut buf[..want], done) {
+                Ok(n) => n.min(want),
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            };
+            task.mm.write(addr + done, &buf[..n])?;
+            done += n as u64;
+            // A short read ends the call, as on Linux (pipes, terminals, end of file).
+            if n < want {
+                break;
+            }
         }
-    }
-    Ok(done)
+        Ok(done)
+    })();
+    scratch_done(buf);
+    r
 }
 
 /// Writes the app's `[addr, addr + len)` with `write_fn`; EPIPE raises SIGPIPE.
@@ -71,7 +101,22 @@ fn write_from(
 ) -> SysResult {
     let len = len.min(MAX_RW_COUNT);
     task.mm.check_access(addr, len, Prot::READ)?;
-    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    let size = (len as usize).min(CHUNK);
+    let mut buf = scratch(size);
+    let r = write_chunks(task, file, addr, len, &mut buf[..size], &mut write_fn);
+    scratch_done(buf);
+    r
+}
+
+/// [`write_from`]'s loop, through the buffer `buf`.
+fn write_chunks(
+    task: &mut Task,
+    file: &File,
+    addr: u64,
+    len: u64,
+    buf: &mut [u8],
+    write_fn: &mut impl FnMut(&[u8], u64) -> Result<usize, Errno>,
+) -> SysResult {
     let mut done = 0u64;
     while done < len {
         let want = ((len - done) as usize).min(buf.len());
