@@ -25,3 +25,34 @@ pub fn pin_current_thread(cpu: usize) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// The CPUs thread `tid` (0: the caller) may run on, in order.
+pub fn allowed_cpus(tid: i32) -> Vec<usize> {
+    // SAFETY: an all-zero cpu_set_t is the valid empty set; sched_getaffinity writes at most
+    // size_of bytes into it, and CPU_ISSET reads inside it for cpu < CPU_SETSIZE.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect()
+    }
+}
+
+/// Pins thread `tid` (of a process of ours) to `cpu`.
+pub fn pin_thread(tid: i32, cpu: usize) -> std::io::Result<()> {
+    if cpu >= libc::CPU_SETSIZE as usize {
+        return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: as in pin_current_thread, for another thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        if libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

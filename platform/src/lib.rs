@@ -19,7 +19,7 @@ pub mod ptrace;
 mod regs;
 mod vdso;
 
-pub use cpu::{current_cpu, pin_current_thread};
+pub use cpu::{allowed_cpus, current_cpu, pin_current_thread};
 pub use memfile::{MemoryError, MemoryFile};
 pub use regs::Regs;
 pub use vdso::{
@@ -200,4 +200,9 @@ pub trait Context: Send {
     /// The host pid of the stub process, for logs and host accounting only: it never reaches
     /// the app.
     fn host_pid(&self) -> i32;
+    /// Moves this thread's pair, the serving sentry thread (the caller) and the stub thread,
+    /// to `cpu`. Only for a platform that pins; others ignore it.
+    fn migrate(&mut self, _cpu: usize) -> Result<(), PlatformError> {
+        Ok(())
+    }
 }

@@ -85,7 +85,17 @@ impl Platform for PtracePlatform {
     }
 
     fn adopt(&self, thread: NewThread) -> Result<Box<dyn Context>, PlatformError> {
-        self.pin()?;
+        // Serve the stub thread where it runs: it inherited its process's CPU, which need
+        // not be the first one (see Context::migrate).
+        match crate::cpu::allowed_cpus(thread.tid)[..] {
+            [cpu] if self.pin_cpu.is_some() => {
+                pin_current_thread(cpu).map_err(|source| PlatformError::Host {
+                    op: "sched_setaffinity",
+                    source,
+                })?;
+            }
+            _ => self.pin()?,
+        }
         Ok(Box::new(PtraceThread::adopt(thread)?))
     }
 
@@ -471,6 +481,15 @@ impl Context for PtraceThread {
             sys::wait_exit(self.tid);
             self.dead = true;
         }
+    }
+
+    fn migrate(&mut self, cpu: usize) -> Result<(), PlatformError> {
+        let host = |source| PlatformError::Host {
+            op: "sched_setaffinity",
+            source,
+        };
+        crate::cpu::pin_thread(self.tid, cpu).map_err(host)?;
+        pin_current_thread(cpu).map_err(host)
     }
 
     fn host_pid(&self) -> i32 {

@@ -116,6 +116,7 @@ impl Task {
                     p.ctty.clone(),
                 )
             };
+            let cpu = self.process.lock().cpu;
             let child = Process::new(tid, ppid, pgid, sid);
             {
                 let mut c = child.lock();
@@ -123,6 +124,7 @@ impl Task {
                 c.exe = exe;
                 c.ctty = ctty;
                 c.exit_signal = args.exit_signal;
+                c.cpu = cpu;
                 c.vfork_done = flags & CLONE_VFORK == 0;
             }
             child
@@ -202,6 +204,7 @@ impl Task {
                         },
                         robust_list: (0, 0),
                         exit: None,
+                        place_in: 0,
                     })
                 };
                 let mut task = match setup() {

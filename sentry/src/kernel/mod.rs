@@ -89,6 +89,10 @@ pub enum SandboxError {
 /// What every task of a sandbox shares.
 pub struct Kernel {
     pub mem: Arc<MemoryFile>,
+    /// With pinning on: the CPU the first process runs on, and every CPU processes may be
+    /// placed on (the sentry's allowed CPUs). Empty/`None` when threads float.
+    pub pin_cpu: Option<usize>,
+    pub cpus: Vec<usize>,
     pub platform: Box<dyn Platform>,
     pub vfs: Vfs,
     pub hostname: String,
@@ -568,8 +572,15 @@ fn raise_nofile_limit() {
 pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitStatus, SandboxError> {
     let vfs = crate::vfs::setup::build(&config.storage).map_err(SandboxError::Files)?;
     let mem = Arc::new(MemoryFile::new(MEMORY_FILE_SIZE)?);
+    // Read before the sentry's thread pins itself below.
+    let cpus = match config.pin_cpu {
+        Some(_) => platform::allowed_cpus(0),
+        None => Vec::new(),
+    };
     let kernel = Arc::new_cyclic(|me| Kernel {
         mem,
+        pin_cpu: config.pin_cpu,
+        cpus,
         platform,
         vfs,
         hostname: config.hostname,

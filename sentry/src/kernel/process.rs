@@ -178,6 +178,9 @@ pub struct ProcState {
     pub stop_report: Option<i32>,
     /// A resume by SIGCONT not yet reported to a WCONTINUED wait.
     pub cont_report: bool,
+    /// The host CPU its sentry threads and stub threads are pinned to (with pinning on):
+    /// inherited by fork, chosen anew at exec (`Task::place`).
+    pub cpu: Option<usize>,
 }
 
 /// A process: what its threads share, and what its parent and the PID table see of it.
@@ -226,6 +229,7 @@ impl Process {
                 stopped: false,
                 stop_report: None,
                 cont_report: false,
+                cpu: None,
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),

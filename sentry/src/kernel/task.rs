@@ -59,7 +59,15 @@ pub struct Task {
     pub robust_list: (u64, u64),
     /// Set when the task has exited; the run loop returns it.
     pub exit: Option<ExitStatus>,
+    /// Syscalls left before a freshly exec'd process is placed on a CPU (`place`); 0: none
+    /// pending.
+    pub place_in: u32,
 }
+
+/// How many syscalls a new program makes before it is placed on a CPU of its own: enough that
+/// a short-lived one (`/bin/true`, `test`) ends where its parent waits, instead of paying a
+/// migration and a wake-up across CPUs.
+const PLACE_AFTER_SYSCALLS: u32 = 60;
 
 fn host_rlimits() -> [libc::rlimit; RLIM_NLIMITS] {
     let mut limits = [libc::rlimit {
@@ -119,6 +127,7 @@ impl Task {
         let process = Process::new(pid, 0, pid, pid);
         {
             let mut p = process.lock();
+            p.cpu = kernel.pin_cpu;
             p.host_pid = loaded.ctx.host_pid();
             p.exe = loaded.exe.clone();
         }
@@ -143,6 +152,7 @@ impl Task {
             clear_child_tid: 0,
             robust_list: (0, 0),
             exit: None,
+            place_in: 0,
         };
         task.publish(
             loaded.cmdline.into(),
@@ -230,6 +240,53 @@ impl Task {
         }
     }
 
+    /// Chooses the CPU of a new program (`PLACE_AFTER_SYSCALLS` into it, while it has one
+    /// thread): the one with the fewest of the sandbox's live processes, staying put on a tie.
+    /// A fork stays on its parent's CPU (they often talk, and a wake-up on the other vCPU
+    /// costs tens of µs); a new program that lives a while is a new piece of work, and with it
+    /// the sandbox uses every CPU it may (`make -j2`, a pipeline, a server and its client).
+    fn place(&mut self) {
+        let cpus = &self.kernel.cpus;
+        if cpus.len() < 2 {
+            return;
+        }
+        let here = {
+            let p = self.process.lock();
+            match p.cpu {
+                Some(cpu) if p.thread_signals.len() == 1 => cpu,
+                _ => return,
+            }
+        };
+        let mut load = vec![0usize; cpus.len()];
+        for p in self.kernel.processes() {
+            if p.pid == self.process.pid {
+                continue;
+            }
+            let s = p.lock();
+            if s.exit.is_some() {
+                continue;
+            }
+            if let Some(i) = s.cpu.and_then(|c| cpus.iter().position(|&x| x == c)) {
+                load[i] += 1;
+            }
+        }
+        let Some(at) = cpus.iter().position(|&c| c == here) else {
+            return;
+        };
+        let best = (0..cpus.len()).min_by_key(|&i| load[i]).unwrap_or(at);
+        if load[best] >= load[at] {
+            return;
+        }
+        let cpu = cpus[best];
+        match self.ctx.migrate(cpu) {
+            Ok(()) => self.process.lock().cpu = Some(cpu),
+            Err(e) => tracing::warn!(
+                "could not move process {} to CPU {cpu}: {e}",
+                self.process.pid
+            ),
+        }
+    }
+
     /// Replaces the program (execve succeeded): new address space, close-on-exec fds closed,
     /// handlers reset, and a vfork parent let go.
     pub fn exec(&mut self, loaded: Loaded) {
@@ -256,6 +313,7 @@ impl Task {
         p.exe = loaded.exe;
         super::signal::reset_for_exec(&mut p.actions);
         drop(p);
+        self.place_in = PLACE_AFTER_SYSCALLS;
         // POSIX timers go with the old image; itimers (alarm) stay (execve(2)).
         self.process.timers().delete_posix();
         for (t, (left, interval)) in cpu_itimers.iter().zip(left) {
@@ -335,7 +393,15 @@ impl Task {
             }
             let trap = self.ctx.switch(&mut self.regs)?;
             match trap {
-                Trap::Syscall => syscalls::dispatch(self),
+                Trap::Syscall => {
+                    if self.place_in > 0 {
+                        self.place_in -= 1;
+                        if self.place_in == 0 {
+                            self.place();
+                        }
+                    }
+                    syscalls::dispatch(self)
+                }
                 Trap::Kick => {}
                 Trap::Signal(info) => self.host_signal(info),
                 Trap::Died => {
