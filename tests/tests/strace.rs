@@ -194,3 +194,36 @@ fn strace_line_shape_checker() {
         r#"write(1, "a   = b", 7) = 7"#
     );
 }
+
+/// A trace whose reader went away (`--strace ... 2>&1 | head`) must not stop the program: the
+/// lines are dropped and the sandbox ends with the program's own status.
+#[test]
+fn strace_to_a_closed_pipe_runs_the_program_to_its_end() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(blinders_bin())
+        .args(["do", "--strace", "--", "/bin/sh", "-c"])
+        .arg("for i in 1 2 3 4 5; do /bin/true; done; exit 7")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start blinders");
+    // Read one line of the trace, then close the pipe's only reader.
+    let mut err = child.stderr.take().expect("stderr pipe");
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut err, &mut first).expect("a first byte of trace");
+    drop(err);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the sandbox hung after its trace's reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(7), "{status:?}");
+}

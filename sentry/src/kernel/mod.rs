@@ -630,7 +630,7 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         envp: config.envp,
     };
     if kernel.strace {
-        eprintln!("{}", task::format_initial_exec(&args));
+        crate::syscalls::trace_line(format_args!("{}", task::format_initial_exec(&args)));
     }
     let pid = kernel.alloc_pid().map_err(|errno| SandboxError::Exec {
         path: config.path.clone(),

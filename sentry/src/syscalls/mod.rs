@@ -115,9 +115,9 @@ pub fn dispatch(task: &mut Task) {
         };
         // As strace -f: lines of tasks other than the first carry their (sandbox) tid.
         if task.tid == 1 {
-            eprintln!("{line}");
+            trace_line(format_args!("{line}"));
         } else {
-            eprintln!("[pid {:>5}] {line}", task.tid);
+            trace_line(format_args!("[pid {:>5}] {line}", task.tid));
         }
     }
     if task.exit.is_none() {
@@ -149,4 +149,12 @@ fn format_return(rax: u64) -> String {
     } else {
         format!(" = {v}")
     }
+}
+
+/// Prints one `--strace` line to the sentry's stderr. A stderr that went away (a closed pipe:
+/// `blinders do --strace ... 2>&1 | head`) drops the line: the trace is the user's, the program
+/// runs on regardless, as strace's tracee does.
+pub fn trace_line(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
