@@ -56,3 +56,13 @@ pub fn pin_thread(tid: i32, cpu: usize) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Names the calling thread (its `comm`, as `ps -L` and /proc show it), cut to 15 bytes.
+pub fn name_current_thread(name: &str) {
+    let mut buf = [0u8; 16];
+    let len = name.len().min(15);
+    buf[..len].copy_from_slice(&name.as_bytes()[..len]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes from a valid
+    // pointer; `buf` is 16 bytes with its last one zero.
+    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr()) };
+}

@@ -19,7 +19,7 @@ pub mod ptrace;
 mod regs;
 mod vdso;
 
-pub use cpu::{allowed_cpus, current_cpu, pin_current_thread};
+pub use cpu::{allowed_cpus, current_cpu, name_current_thread, pin_current_thread};
 pub use memfile::{MemoryError, MemoryFile};
 pub use regs::Regs;
 pub use vdso::{

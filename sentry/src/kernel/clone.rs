@@ -163,73 +163,72 @@ impl Task {
         let args = *args;
         let (ready_tx, ready_rx) = mpsc::channel::<Result<i32, Errno>>();
         let (go_tx, go_rx) = mpsc::channel::<bool>();
-        let spawned = std::thread::Builder::new()
-            .name(format!("task-{tid}"))
-            .spawn(move || {
-                let setup = || -> Result<Task, Errno> {
-                    let ctx = match new_thread {
-                        Some(t) => kernel.platform.adopt(t),
-                        None => kernel.platform.new_address_space(&kernel.mem),
-                    }
-                    .map_err(platform_error)?;
-                    let mm = if share_vm {
-                        parent_mm
-                    } else {
-                        let image = fork_image.ok_or(Errno::ENOMEM)?;
-                        Arc::new(MemoryManager::forked(kernel.mem.clone(), image))
-                    };
-                    if flags & CLONE_CHILD_SETTID != 0 {
-                        mm.write_val(args.child_tid, &tid)?;
-                    }
-                    Ok(Task {
-                        kernel: kernel.clone(),
-                        tid,
-                        process: child_process,
-                        regs,
-                        ctx,
-                        mm,
-                        fds,
-                        fs,
-                        exe,
-                        comm,
-                        signals,
-                        sig: child_sig,
-                        restart: None,
-                        rlimits,
-                        cred,
-                        clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
-                            args.child_tid
-                        } else {
-                            0
-                        },
-                        robust_list: (0, 0),
-                        exit: None,
-                        place_in: 0,
-                    })
-                };
-                let mut task = match setup() {
-                    Ok(task) => task,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                if !thread {
-                    if let Some(v) = parent_view {
-                        task.publish(v.cmdline, v.environ, v.exe);
-                    }
+        let spawned = super::workers::spawn(format!("task-{tid}"), move || {
+            let setup = || -> Result<Task, Errno> {
+                let ctx = match new_thread {
+                    Some(t) => kernel.platform.adopt(t),
+                    None => kernel.platform.new_address_space(&kernel.mem),
                 }
-                let _ = ready_tx.send(Ok(task.ctx.host_pid()));
-                // Run only once the parent has registered us.
-                if go_rx.recv() != Ok(true) {
+                .map_err(platform_error)?;
+                let mm = if share_vm {
+                    parent_mm
+                } else {
+                    let image = fork_image.ok_or(Errno::ENOMEM)?;
+                    Arc::new(MemoryManager::forked(kernel.mem.clone(), image))
+                };
+                if flags & CLONE_CHILD_SETTID != 0 {
+                    mm.write_val(args.child_tid, &tid)?;
+                }
+                Ok(Task {
+                    kernel: kernel.clone(),
+                    tid,
+                    process: child_process,
+                    regs,
+                    ctx,
+                    mm,
+                    fds,
+                    fs,
+                    exe,
+                    comm,
+                    signals,
+                    sig: child_sig,
+                    restart: None,
+                    rlimits,
+                    cred,
+                    clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
+                        args.child_tid
+                    } else {
+                        0
+                    },
+                    robust_list: (0, 0),
+                    exit: None,
+                    place_in: 0,
+                })
+            };
+            let mut task = match setup() {
+                Ok(task) => task,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
                     return;
                 }
-                let status = task.run().unwrap_or_else(|e| {
-                    tracing::error!("task {tid}: {e}");
-                    ExitStatus::Signaled(libc::SIGKILL)
-                });
-                task.exit_process(status);
+            };
+            if !thread {
+                if let Some(v) = parent_view {
+                    task.publish(v.cmdline, v.environ, v.exe);
+                }
+            }
+            let _ = ready_tx.send(Ok(task.ctx.host_pid()));
+            // Run only once the parent has registered us.
+            if go_rx.recv() != Ok(true) {
+                return;
+            }
+            let status = task.run().unwrap_or_else(|e| {
+                tracing::error!("task {tid}: {e}");
+                ExitStatus::Signaled(libc::SIGKILL)
             });
+            task.exit_process(status);
+            super::process::clear_current();
+        });
         if spawned.is_err() {
             if thread {
                 self.process.lock().threads -= 1;

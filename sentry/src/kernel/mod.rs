@@ -10,6 +10,7 @@ pub mod signal;
 pub mod task;
 pub mod terminal;
 pub mod timer;
+mod workers;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -25,6 +25,12 @@ pub fn set_current(process: Arc<Process>, tid: i32, signals: Arc<super::signal::
     CURRENT.with(|c| *c.borrow_mut() = Some((process, signals)));
 }
 
+/// The calling sentry thread serves no task any more (it goes back to the workers' pool).
+pub fn clear_current() {
+    CURRENT_TID.with(|t| t.set(0));
+    CURRENT.with(|c| *c.borrow_mut() = None);
+}
+
 /// The process of the task the calling sentry thread serves (opens that depend on the
 /// caller: /dev/tty, a terminal becoming the controlling one).
 pub fn current() -> Option<Arc<Process>> {
