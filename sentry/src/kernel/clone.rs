@@ -93,7 +93,18 @@ impl Task {
         let (new_thread, fork_image) = if share_vm {
             (Some(self.ctx.new_thread().map_err(platform_error)?), None)
         } else {
-            let (child, image) = self.mm.fork(&mut *self.ctx)?;
+            // Only this thread may touch the memory while it is copied: one thread, and no
+            // other holder of the address space than this task and its /proc view (a
+            // CLONE_VM child would be one).
+            let sole_user = {
+                let p = self.process.lock();
+                let in_view = p
+                    .view
+                    .as_ref()
+                    .is_some_and(|v| Arc::ptr_eq(&v.mm, &self.mm));
+                p.threads == 1 && Arc::strong_count(&self.mm) == 1 + usize::from(in_view)
+            };
+            let (child, image) = self.mm.fork(&mut *self.ctx, sole_user)?;
             (Some(child), Some(image))
         };
         let process = if thread {

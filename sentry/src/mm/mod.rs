@@ -390,17 +390,28 @@ impl MemoryManager {
     /// Forks the address space (in the parent's thread, with the parent's context): every
     /// private mapping becomes copy-on-write, shared with the child until either writes, and
     /// then the parent's stub is forked, under the VMA lock, so the child's stub inherits
-    /// exactly the mappings the returned image describes and needs no host call to get them
-    /// (see [`MemoryManager::forked`]).
+    /// the mappings the returned image describes (see [`MemoryManager::forked`]). When the
+    /// caller is the address space's only user (`sole_user`: one thread, nobody sharing it,
+    /// so nothing writes meanwhile), small writable mappings are copied for the child at
+    /// once instead (`eager_copy`); the child's stub maps those copies before it runs.
     pub fn fork(
         &self,
         parent: &mut dyn Context,
+        sole_user: bool,
     ) -> Result<(platform::NewThread, ForkImage), Errno> {
         let mut vmas = self.lock();
         vmas.sync_host(parent)?;
         let mem = self.mem.clone();
         let mut out = Vec::with_capacity(vmas.vmas.len());
+        let mut stale = false;
         for vma in vmas.vmas.values_mut() {
+            if sole_user && vma.shared.is_none() && vma.prot.contains(Prot::WRITE) {
+                if let Some(copy) = eager_copy(&mem, vma) {
+                    out.push(copy);
+                    stale = true;
+                    continue;
+                }
+            }
             if vma.shared.is_none() {
                 vma.shared = Some(SharedRegion::adopt(&mem, vma.mem_offset, vma.len()));
                 vma.cow = true;
@@ -412,27 +423,31 @@ impl MemoryManager {
             }
             out.push(vma.clone());
         }
+        // Built first, so that a failed fork frees the copies (`Drop`).
+        let image = ForkImage {
+            mem,
+            vmas: out,
+            brk_start: vmas.brk_start,
+            brk: vmas.brk,
+            stale,
+        };
         let child = parent.fork_process().map_err(|e| {
             tracing::error!("clone: forking a stub: {e}");
             Errno::ENOMEM
         })?;
-        let image = ForkImage {
-            vmas: out,
-            brk_start: vmas.brk_start,
-            brk: vmas.brk,
-        };
         Ok((child, image))
     }
 
     /// The forked child's address space: its stub inherited the mappings when it was forked
     /// (see [`MemoryManager::fork`]), so only the bookkeeping is copied.
-    pub fn forked(mem: Arc<MemoryFile>, image: ForkImage) -> MemoryManager {
+    pub fn forked(mem: Arc<MemoryFile>, mut image: ForkImage) -> MemoryManager {
         let copy = MemoryManager::new(mem);
         {
             let mut c = copy.lock();
             c.brk_start = image.brk_start;
             c.brk = image.brk;
-            for vma in image.vmas {
+            c.any_stale = image.stale;
+            for vma in std::mem::take(&mut image.vmas) {
                 c.vmas.insert(vma.start, vma);
             }
         }
@@ -443,9 +458,46 @@ impl MemoryManager {
 /// What a forked child's address space starts as: the parent's mappings, shared or
 /// copy-on-write.
 pub struct ForkImage {
+    mem: Arc<MemoryFile>,
     vmas: Vec<Vma>,
     brk_start: u64,
     brk: u64,
+    /// Some of `vmas` are copies the child's stub does not map yet (`eager_copy`).
+    stale: bool,
+}
+
+impl Drop for ForkImage {
+    /// A fork that did not happen: the child's own copies go back (shared regions go with
+    /// their last holder).
+    fn drop(&mut self) {
+        for vma in self.vmas.iter().filter(|v| v.shared.is_none()) {
+            self.mem.free(vma.mem_offset, vma.len());
+        }
+    }
+}
+
+/// A private writable mapping with at most this many bytes of pages is copied for a forked
+/// child at once rather than shared copy-on-write (see `eager_copy`).
+const EAGER_COPY_MAX: u64 = 256 << 10;
+
+/// The child's copy of `vma`, made now, if its pages are few: copying a few pages costs a
+/// few microseconds, while sharing them costs a host mprotect in the parent, and later a
+/// trapped write fault and a remap in each process that writes (a stack, a `.data`, a small
+/// heap are written by both sides of nearly every fork, and the child that execs at once
+/// still writes them first). The parent keeps its pages and its writable mapping; the
+/// child's copy is mapped in its stub before it first runs (`host_stale`).
+fn eager_copy(mem: &MemoryFile, vma: &Vma) -> Option<Vma> {
+    let len = vma.len();
+    mem.populated(vma.mem_offset, len, EAGER_COPY_MAX).ok()??;
+    let fresh = mem.allocate(len).ok()?;
+    if mem.copy_populated(vma.mem_offset, fresh, len).is_err() {
+        mem.free(fresh, len);
+        return None;
+    }
+    let mut copy = vma.clone();
+    copy.mem_offset = fresh;
+    copy.host_stale = true;
+    Some(copy)
 }
 
 impl Drop for MemoryManager {
