@@ -124,11 +124,30 @@ impl PlatformError {
     }
 }
 
+/// One change to a stub's mappings (see [`Context::apply`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapOp {
+    /// As [`Context::map`].
+    Map {
+        addr: u64,
+        len: u64,
+        prot: Prot,
+        offset: u64,
+    },
+    /// As [`Context::unmap`].
+    Unmap { addr: u64, len: u64 },
+    /// As [`Context::protect`].
+    Protect { addr: u64, len: u64, prot: Prot },
+}
+
 /// A trap mechanism: makes address spaces and the contexts that run app threads in them.
 pub trait Platform: Send + Sync {
     /// Starts a new, empty address space with one stub thread, stopped, traced by the calling
     /// sentry thread (ptrace requests come from the tracing thread).
-    fn new_address_space(&self, mem: &MemoryFile) -> Result<Box<dyn Context>, PlatformError>;
+    fn new_address_space(
+        &self,
+        mem: &std::sync::Arc<MemoryFile>,
+    ) -> Result<Box<dyn Context>, PlatformError>;
     /// Takes over a stub thread made by [`Context::new_thread`]: the calling sentry thread
     /// becomes the one that runs it.
     fn adopt(&self, thread: NewThread) -> Result<Box<dyn Context>, PlatformError>;
@@ -178,6 +197,23 @@ pub trait Context: Send {
     fn unmap(&mut self, addr: u64, len: u64) -> Result<(), PlatformError>;
     /// Changes the protection of `[addr, addr + len)`.
     fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError>;
+    /// Makes several of those changes, in order, stopping at the first that fails. A
+    /// platform whose host calls are dear makes them all in one go.
+    fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
+        for op in ops {
+            match *op {
+                MapOp::Map {
+                    addr,
+                    len,
+                    prot,
+                    offset,
+                } => self.map(addr, len, prot, offset)?,
+                MapOp::Unmap { addr, len } => self.unmap(addr, len)?,
+                MapOp::Protect { addr, len, prot } => self.protect(addr, len, prot)?,
+            }
+        }
+        Ok(())
+    }
     /// The thread's extended FP state (the XSAVE area: x87, SSE, AVX, ...), as of the last
     /// trap. Signal frames carry it.
     fn fp_state(&mut self) -> Result<Vec<u8>, PlatformError>;
@@ -204,5 +240,88 @@ pub trait Context: Send {
     /// to `cpu`. Only for a platform that pins; others ignore it.
     fn migrate(&mut self, _cpu: usize) -> Result<(), PlatformError> {
         Ok(())
+    }
+}
+
+/// A context that records changes to the mappings instead of making them, until [`flush`]
+/// makes them all in one go (for the loader, which maps a dozen segments into an address
+/// space nothing runs in yet). Whatever else it is asked flushes first and is passed on.
+///
+/// [`flush`]: Deferred::flush
+pub struct Deferred<'a> {
+    inner: &'a mut dyn Context,
+    ops: Vec<MapOp>,
+}
+
+impl<'a> Deferred<'a> {
+    pub fn new(inner: &'a mut dyn Context) -> Deferred<'a> {
+        Deferred {
+            inner,
+            ops: Vec::new(),
+        }
+    }
+
+    /// Makes the recorded changes.
+    pub fn flush(&mut self) -> Result<(), PlatformError> {
+        let ops = std::mem::take(&mut self.ops);
+        self.inner.apply(&ops)
+    }
+}
+
+impl Context for Deferred<'_> {
+    fn switch(&mut self, regs: &mut Regs) -> Result<Trap, PlatformError> {
+        self.flush()?;
+        self.inner.switch(regs)
+    }
+    fn map(&mut self, addr: u64, len: u64, prot: Prot, offset: u64) -> Result<(), PlatformError> {
+        self.ops.push(MapOp::Map {
+            addr,
+            len,
+            prot,
+            offset,
+        });
+        Ok(())
+    }
+    fn unmap(&mut self, addr: u64, len: u64) -> Result<(), PlatformError> {
+        self.ops.push(MapOp::Unmap { addr, len });
+        Ok(())
+    }
+    fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError> {
+        self.ops.push(MapOp::Protect { addr, len, prot });
+        Ok(())
+    }
+    fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
+        self.ops.extend_from_slice(ops);
+        Ok(())
+    }
+    fn fp_state(&mut self) -> Result<Vec<u8>, PlatformError> {
+        self.inner.fp_state()
+    }
+    fn set_fp_state(&mut self, state: &[u8]) -> Result<(), PlatformError> {
+        self.inner.set_fp_state(state)
+    }
+    fn kicker(&self) -> Kicker {
+        self.inner.kicker()
+    }
+    fn new_thread(&mut self) -> Result<NewThread, PlatformError> {
+        self.flush()?;
+        self.inner.new_thread()
+    }
+    fn fork_process(&mut self) -> Result<NewThread, PlatformError> {
+        self.flush()?;
+        self.inner.fork_process()
+    }
+    fn initial_regs(&self) -> Regs {
+        self.inner.initial_regs()
+    }
+    fn kill_all(&mut self) {
+        self.ops.clear();
+        self.inner.kill_all()
+    }
+    fn host_pid(&self) -> i32 {
+        self.inner.host_pid()
+    }
+    fn migrate(&mut self, cpu: usize) -> Result<(), PlatformError> {
+        self.inner.migrate(cpu)
     }
 }

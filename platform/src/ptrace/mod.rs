@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::{
-    pin_current_thread, Context, MemoryFile, NewThread, Platform, PlatformError, Prot, Regs,
+    pin_current_thread, Context, MapOp, MemoryFile, NewThread, Platform, PlatformError, Prot, Regs,
     SignalInfo, Trap, PAGE_SIZE, STUB_CODE_ADDR, VDSO_AREA,
 };
 use sys::WaitStatus;
@@ -31,8 +31,19 @@ const HOST_CALL: u64 = 0;
 const CLONE_CALL: u64 = 16;
 /// Offset of the `pause()` loop where new and parked threads wait.
 const PARK_LOOP: u64 = 23;
+/// Offset of the batch routine: runs the host calls listed in the batch page (see
+/// [`Batch`]) until one fails, then `int3`. In: r12 the first entry, r13 how many, r14 zero;
+/// out: r14 how many succeeded, rax the last result (`-errno` if r14 < r13).
+const BATCH_CALL: u64 = 64;
+/// Where a stub maps its batch page, read-only: just above the code page, out of the app's
+/// reach (the app's own mmap and mprotect are the sentry's, which keep below APP_MAX_ADDR).
+const STUB_BATCH_ADDR: u64 = STUB_CODE_ADDR + PAGE_SIZE;
+/// One batch entry: the syscall number and six arguments.
+const BATCH_ENTRY: usize = 7 * 8;
+/// Entries per batch page.
+const BATCH_MAX: usize = PAGE_SIZE as usize / BATCH_ENTRY;
 /// The code page's contents.
-const STUB_CODE: [u8; 33] = [
+const STUB_CODE: [u8; 123] = [
     0x0f, 0x05, // 0: syscall
     0xcc, // 2: int3
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 3..16: padding
@@ -43,6 +54,24 @@ const STUB_CODE: [u8; 33] = [
     0x0f, 0x05, // 28: syscall
     0xeb, 0xf7, // 30: jmp 23
     0xcc, // 32: int3 (the parent, after clone)
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 33..64: padding
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
+    0x4d, 0x39, 0xee, // 64: cmp r14, r13
+    0x73, 0x35, // 67: jae 122
+    0x49, 0x8b, 0x04, 0x24, // 69: mov rax, [r12]
+    0x49, 0x8b, 0x7c, 0x24, 0x08, // 73: mov rdi, [r12 + 8]
+    0x49, 0x8b, 0x74, 0x24, 0x10, // 78: mov rsi, [r12 + 16]
+    0x49, 0x8b, 0x54, 0x24, 0x18, // 83: mov rdx, [r12 + 24]
+    0x4d, 0x8b, 0x54, 0x24, 0x20, // 88: mov r10, [r12 + 32]
+    0x4d, 0x8b, 0x44, 0x24, 0x28, // 93: mov r8, [r12 + 40]
+    0x4d, 0x8b, 0x4c, 0x24, 0x30, // 98: mov r9, [r12 + 48]
+    0x0f, 0x05, // 103: syscall
+    0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, // 105: cmp rax, -4095
+    0x73, 0x09, // 111: jae 122 (failed)
+    0x49, 0x83, 0xc4, 0x38, // 113: add r12, 56
+    0x49, 0xff, 0xc6, // 117: inc r14
+    0xeb, 0xc6, // 120: jmp 64
+    0xcc, // 122: int3
 ];
 /// One past the highest user address on x86_64 with 4-level page tables.
 const TASK_SIZE: u64 = 0x7fff_ffff_f000;
@@ -79,7 +108,7 @@ impl PtracePlatform {
 }
 
 impl Platform for PtracePlatform {
-    fn new_address_space(&self, mem: &MemoryFile) -> Result<Box<dyn Context>, PlatformError> {
+    fn new_address_space(&self, mem: &Arc<MemoryFile>) -> Result<Box<dyn Context>, PlatformError> {
         self.pin()?;
         Ok(Box::new(PtraceThread::spawn_process(mem)?))
     }
@@ -123,6 +152,25 @@ pub struct StubProcess {
     killed: AtomicBool,
     /// Stub threads parked in the pause loop, untraced, ready for reuse.
     parked: Mutex<Vec<i32>>,
+    /// The memory file, which also holds the batch page.
+    mem: Arc<MemoryFile>,
+    /// The batch page, once the process first batches; locked while a batch runs.
+    batch: Mutex<Option<Batch>>,
+}
+
+/// A page of the memory file that one stub process maps read-only at [`STUB_BATCH_ADDR`] and
+/// that the sentry fills with host calls for the batch routine to make, so that many changes
+/// to the stub's mappings cost one stop instead of one each. A forked stub inherits its
+/// parent's mapping there, so it gets a page of its own before it first batches.
+struct Batch {
+    mem: Arc<MemoryFile>,
+    offset: u64,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.mem.free(self.offset, PAGE_SIZE);
+    }
 }
 
 impl StubProcess {
@@ -155,7 +203,7 @@ struct PtraceThread {
 }
 
 impl PtraceThread {
-    fn spawn_process(mem: &MemoryFile) -> Result<PtraceThread, PlatformError> {
+    fn spawn_process(mem: &Arc<MemoryFile>) -> Result<PtraceThread, PlatformError> {
         let parent = sys::getpid();
         let pid = sys::fork().map_err(|e| PlatformError::Host {
             op: "fork",
@@ -168,6 +216,8 @@ impl PtraceThread {
             pid,
             killed: AtomicBool::new(false),
             parked: Mutex::new(Vec::new()),
+            mem: mem.clone(),
+            batch: Mutex::new(None),
         });
         let mut thread = PtraceThread {
             tid: pid,
@@ -276,9 +326,16 @@ impl PtraceThread {
         let mut regs = self.last_regs;
         let r = &mut regs.0;
         r.rax = nr as u64;
-        r.orig_rax = u64::MAX;
-        r.rip = STUB_CODE_ADDR + entry;
         [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9] = args;
+        self.run_stub(entry, regs)?;
+        sys::peek_rax(self.tid)
+    }
+
+    /// Runs the stub code at `entry` with `regs` (its `rip` and `orig_rax` set here) until
+    /// its `int3`.
+    fn run_stub(&mut self, entry: u64, mut regs: Regs) -> Result<(), PlatformError> {
+        regs.0.orig_rax = u64::MAX;
+        regs.0.rip = STUB_CODE_ADDR + entry;
         sys::set_regs(self.tid, &regs)?;
         sys::resume(self.tid, libc::PTRACE_CONT, 0)?;
         loop {
@@ -306,7 +363,63 @@ impl PtraceThread {
                 }
             }
         }
-        sys::peek_rax(self.tid)
+        Ok(())
+    }
+
+    /// Makes `calls` (number, arguments) in the stub, in order, with one stop: through the
+    /// process's batch page, made and mapped on first use. Returns how many succeeded and
+    /// the result of the last one run (`-errno` when it failed).
+    fn run_batch(&mut self, calls: &[[u64; 7]]) -> Result<(usize, i64), PlatformError> {
+        debug_assert!(!calls.is_empty() && calls.len() <= BATCH_MAX);
+        let process = self.process.clone();
+        let mut batch = process.batch.lock().unwrap_or_else(|e| e.into_inner());
+        if batch.is_none() {
+            let mem = &process.mem;
+            let offset = mem.allocate(PAGE_SIZE).map_err(|e| PlatformError::Host {
+                op: "batch page",
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            let page = Batch {
+                mem: mem.clone(),
+                offset,
+            };
+            let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
+            let prot = libc::PROT_READ as u64;
+            let args = [
+                STUB_BATCH_ADDR,
+                PAGE_SIZE,
+                prot,
+                flags,
+                STUB_MEMFD as u64,
+                offset,
+            ];
+            let got = self.host_call(libc::SYS_mmap, args)?;
+            if got as u64 != STUB_BATCH_ADDR {
+                return Err(self.unexpected(0));
+            }
+            *batch = Some(page);
+        }
+        let Some(page) = batch.as_ref() else {
+            return Err(self.unexpected(0));
+        };
+        let mut bytes = Vec::with_capacity(calls.len() * BATCH_ENTRY);
+        for call in calls {
+            for word in call {
+                bytes.extend_from_slice(&word.to_ne_bytes());
+            }
+        }
+        page.mem
+            .write(page.offset, &bytes)
+            .map_err(|e| PlatformError::Host {
+                op: "batch page",
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        let mut regs = self.last_regs;
+        (regs.0.r12, regs.0.r13, regs.0.r14) = (STUB_BATCH_ADDR, calls.len() as u64, 0);
+        self.run_stub(BATCH_CALL, regs)?;
+        let done = sys::peek_r14(self.tid)? as usize;
+        let last = sys::peek_rax(self.tid)?;
+        Ok((done, last))
     }
 
     fn host_call(&mut self, nr: libc::c_long, args: [u64; 6]) -> Result<i64, PlatformError> {
@@ -401,6 +514,44 @@ impl Context for PtraceThread {
         Ok(())
     }
 
+    fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
+        if ops.len() < 2 {
+            return ops.iter().try_for_each(|op| self.apply_one(op));
+        }
+        let memfd = STUB_MEMFD as u64;
+        let map_flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
+        for chunk in ops.chunks(BATCH_MAX) {
+            let calls: Vec<[u64; 7]> = chunk
+                .iter()
+                .map(|op| match *op {
+                    MapOp::Map {
+                        addr,
+                        len,
+                        prot,
+                        offset,
+                    } => {
+                        let prot = u64::from(prot.bits());
+                        let nr = libc::SYS_mmap as u64;
+                        [nr, addr, len, prot, map_flags, memfd, offset]
+                    }
+                    MapOp::Unmap { addr, len } => [libc::SYS_munmap as u64, addr, len, 0, 0, 0, 0],
+                    MapOp::Protect { addr, len, prot } => {
+                        let prot = u64::from(prot.bits());
+                        [libc::SYS_mprotect as u64, addr, len, prot, 0, 0, 0]
+                    }
+                })
+                .collect();
+            let (done, last) = self.run_batch(&calls)?;
+            if done < calls.len() {
+                return Err(PlatformError::Host {
+                    op: "batched host call in stub",
+                    source: std::io::Error::from_raw_os_error((-last) as i32),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn fp_state(&mut self) -> Result<Vec<u8>, PlatformError> {
         sys::get_xstate(self.tid)
     }
@@ -434,6 +585,8 @@ impl Context for PtraceThread {
                 pid,
                 killed: AtomicBool::new(false),
                 parked: Mutex::new(Vec::new()),
+                mem: self.process.mem.clone(),
+                batch: Mutex::new(None),
             }),
         })
     }
@@ -497,6 +650,21 @@ impl Context for PtraceThread {
     }
 }
 
+impl PtraceThread {
+    fn apply_one(&mut self, op: &MapOp) -> Result<(), PlatformError> {
+        match *op {
+            MapOp::Map {
+                addr,
+                len,
+                prot,
+                offset,
+            } => self.map(addr, len, prot, offset),
+            MapOp::Unmap { addr, len } => self.unmap(addr, len),
+            MapOp::Protect { addr, len, prot } => self.protect(addr, len, prot),
+        }
+    }
+}
+
 impl Drop for PtraceThread {
     fn drop(&mut self) {
         if self.dead || self.process.killed.load(Ordering::SeqCst) {
@@ -553,7 +721,7 @@ mod tests {
     /// A stub runs code from the memory file, and its syscalls trap without running.
     #[test]
     fn stub_traps_syscalls_and_maps_memory() {
-        let mem = MemoryFile::new(1 << 30).unwrap();
+        let mem = Arc::new(MemoryFile::new(1 << 30).unwrap());
         let platform = PtracePlatform::new(Some(crate::current_cpu()));
         let mut ctx = platform.new_address_space(&mem).unwrap();
         let off = mem.allocate(PAGE_SIZE).unwrap();
@@ -579,11 +747,122 @@ mod tests {
         assert_eq!(ctx.switch(&mut regs).unwrap(), Trap::Died);
     }
 
+    /// Runs `regs` from `rip` and tells whether it got to its syscall (else: a SIGSEGV).
+    fn runs_at(ctx: &mut dyn Context, base: Regs, rip: u64) -> bool {
+        let mut regs = base;
+        regs.0.rip = rip;
+        match ctx.switch(&mut regs).unwrap() {
+            Trap::Syscall => {
+                assert_eq!(regs.0.rip, rip + 9);
+                true
+            }
+            Trap::Signal(info) if info.signo == libc::SIGSEGV => false,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Changes applied together (more than a batch page holds) all take effect, in order; a
+    /// failing one stops the rest.
+    #[test]
+    fn batched_changes_take_effect_in_order_and_stop_at_a_failure() {
+        let mem = Arc::new(MemoryFile::new(1 << 30).unwrap());
+        let platform = PtracePlatform::new(Some(crate::current_cpu()));
+        let mut ctx = platform.new_address_space(&mem).unwrap();
+        let off = mem.allocate(PAGE_SIZE).unwrap();
+        mem.write(off, &LOOP).unwrap();
+        let page = |i: u64| CODE_ADDR + i * PAGE_SIZE;
+        let rx = Prot::READ | Prot::EXEC;
+        let maps: Vec<MapOp> = (0..200)
+            .map(|i| MapOp::Map {
+                addr: page(i),
+                len: PAGE_SIZE,
+                prot: rx,
+                offset: off,
+            })
+            .collect();
+        assert!(maps.len() > BATCH_MAX);
+        ctx.apply(&maps).unwrap();
+        let base = ctx.initial_regs();
+        for i in [0, 1, 72, 73, 199] {
+            assert!(runs_at(&mut *ctx, base, page(i)), "page {i}");
+        }
+        ctx.apply(&[
+            MapOp::Protect {
+                addr: page(5),
+                len: PAGE_SIZE,
+                prot: Prot::NONE,
+            },
+            MapOp::Unmap {
+                addr: page(6),
+                len: PAGE_SIZE,
+            },
+        ])
+        .unwrap();
+        assert!(!runs_at(&mut *ctx, base, page(5)));
+        assert!(!runs_at(&mut *ctx, base, page(6)));
+        assert!(runs_at(&mut *ctx, base, page(7)));
+        // An unaligned munmap is EINVAL: what came before it is done, what after is not.
+        let failed = ctx.apply(&[
+            MapOp::Unmap {
+                addr: page(7),
+                len: PAGE_SIZE,
+            },
+            MapOp::Unmap {
+                addr: page(8) + 1,
+                len: PAGE_SIZE,
+            },
+            MapOp::Unmap {
+                addr: page(9),
+                len: PAGE_SIZE,
+            },
+        ]);
+        match failed {
+            Err(PlatformError::Host { source, .. }) => {
+                assert_eq!(source.raw_os_error(), Some(libc::EINVAL))
+            }
+            other => panic!("expected EINVAL, got {other:?}"),
+        }
+        assert!(!runs_at(&mut *ctx, base, page(7)));
+        assert!(runs_at(&mut *ctx, base, page(9)));
+        // A fork batches with a page of its own: the parent's batches do not reach it.
+        let child = ctx.fork_process().unwrap();
+        let mut child = platform.adopt(child).unwrap();
+        child
+            .apply(&[
+                MapOp::Unmap {
+                    addr: page(10),
+                    len: PAGE_SIZE,
+                },
+                MapOp::Unmap {
+                    addr: page(11),
+                    len: PAGE_SIZE,
+                },
+            ])
+            .unwrap();
+        ctx.apply(&[
+            MapOp::Unmap {
+                addr: page(12),
+                len: PAGE_SIZE,
+            },
+            MapOp::Unmap {
+                addr: page(13),
+                len: PAGE_SIZE,
+            },
+        ])
+        .unwrap();
+        assert!(!runs_at(&mut *child, base, page(10)));
+        assert!(runs_at(&mut *child, base, page(12)));
+        assert!(runs_at(&mut *ctx, base, page(10)));
+        assert!(!runs_at(&mut *ctx, base, page(12)));
+        child.kill_all();
+        ctx.kill_all();
+    }
+
     /// A second stub thread, adopted by another sentry thread, runs in the same address space;
     /// when its context goes it is parked and reused.
     #[test]
     fn threads_are_adopted_by_other_sentry_threads_and_reused() {
-        let mem = MemoryFile::new(1 << 30).unwrap();
+        let mem = Arc::new(MemoryFile::new(1 << 30).unwrap());
         let platform = Arc::new(PtracePlatform::new(Some(crate::current_cpu())));
         let mut ctx = platform.new_address_space(&mem).unwrap();
         let off = mem.allocate(PAGE_SIZE).unwrap();

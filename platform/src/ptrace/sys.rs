@@ -188,7 +188,16 @@ pub(super) fn set_regs(pid: i32, regs: &Regs) -> Result<(), PlatformError> {
 
 /// Reads `rax` alone (cheaper to copy than the whole register set).
 pub(super) fn peek_rax(pid: i32) -> Result<i64, PlatformError> {
-    let offset = std::mem::offset_of!(libc::user_regs_struct, rax);
+    peek_user(pid, std::mem::offset_of!(libc::user_regs_struct, rax))
+}
+
+/// Reads `r14` alone (the batch routine's count of calls done).
+pub(super) fn peek_r14(pid: i32) -> Result<i64, PlatformError> {
+    peek_user(pid, std::mem::offset_of!(libc::user_regs_struct, r14))
+}
+
+/// Reads one register, at `offset` in the user area.
+fn peek_user(pid: i32, offset: usize) -> Result<i64, PlatformError> {
     // PEEKUSER returns the word itself, so -1 is ambiguous: clear errno first.
     // SAFETY: errno is thread-local; PTRACE_PEEKUSER reads a word at a valid user-area offset.
     unsafe {

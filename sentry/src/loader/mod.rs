@@ -159,22 +159,31 @@ pub fn load(
         tracing::error!("starting a stub: {e}");
         Errno::ENOMEM
     };
-    let mut ctx = match from {
-        // A fork of the caller's stub with every app mapping removed: a fresh address space
-        // without forking the whole sentry.
+    let (mut ctx, forked) = match from {
+        // A fork of the caller's stub with every app mapping removed (below): a fresh
+        // address space without forking the whole sentry.
         Some(caller) => {
             let child = caller.fork_process().map_err(stub_error)?;
-            let mut ctx = kernel.platform.adopt(child).map_err(stub_error)?;
-            ctx.unmap(0, platform::APP_MAX_ADDR).map_err(stub_error)?;
-            ctx
+            (kernel.platform.adopt(child).map_err(stub_error)?, true)
         }
-        None => kernel
-            .platform
-            .new_address_space(&kernel.mem)
-            .map_err(stub_error)?,
+        None => (
+            kernel
+                .platform
+                .new_address_space(&kernel.mem)
+                .map_err(stub_error)?,
+            false,
+        ),
     };
     let mm = Arc::new(MemoryManager::new(kernel.mem.clone()));
-    let ctx_ref: &mut dyn Context = &mut *ctx;
+    // Nothing runs in the new address space yet: emptying it and mapping the new image's
+    // segments are done in one go.
+    let mut deferred = platform::Deferred::new(&mut *ctx);
+    if forked {
+        deferred
+            .unmap(0, platform::APP_MAX_ADDR)
+            .map_err(stub_error)?;
+    }
+    let ctx_ref: &mut dyn Context = &mut deferred;
     let mut vmas = mm.lock();
     let exe = kernel.vfs.path_string(&exe_path, &lookup.root);
     let main = map_elf(
@@ -232,6 +241,7 @@ pub fn load(
         creds,
     )?;
     drop(vmas);
+    deferred.flush().map_err(stub_error)?;
 
     let mut regs = ctx.initial_regs();
     regs.0.rip = entry;

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use std::sync::{Mutex, MutexGuard};
 
-use platform::{Context, MemoryFile, PlatformError, Prot, APP_MAX_ADDR, APP_MIN_ADDR, PAGE_SIZE};
+use platform::{
+    Context, MapOp, MemoryFile, PlatformError, Prot, APP_MAX_ADDR, APP_MIN_ADDR, PAGE_SIZE,
+};
 
 use crate::errno::Errno;
 pub use user::{Pod, UserCStr};
@@ -404,6 +406,7 @@ impl MemoryManager {
         let mem = self.mem.clone();
         let mut out = Vec::with_capacity(vmas.vmas.len());
         let mut stale = false;
+        let mut protect = Vec::new();
         for vma in vmas.vmas.values_mut() {
             if sole_user && vma.shared.is_none() && vma.prot.contains(Prot::WRITE) {
                 if let Some(copy) = eager_copy(&mem, vma) {
@@ -416,14 +419,16 @@ impl MemoryManager {
                 vma.shared = Some(SharedRegion::adopt(&mem, vma.mem_offset, vma.len()));
                 vma.cow = true;
                 if vma.prot.contains(Prot::WRITE) {
-                    parent
-                        .protect(vma.start, vma.len(), vma.host_prot())
-                        .map_err(host_failure)?;
+                    protect.push(MapOp::Protect {
+                        addr: vma.start,
+                        len: vma.len(),
+                        prot: vma.host_prot(),
+                    });
                 }
             }
             out.push(vma.clone());
         }
-        // Built first, so that a failed fork frees the copies (`Drop`).
+        // Built first, so that a failure frees the copies (`Drop`).
         let image = ForkImage {
             mem,
             vmas: out,
@@ -431,6 +436,7 @@ impl MemoryManager {
             brk: vmas.brk,
             stale,
         };
+        parent.apply(&protect).map_err(host_failure)?;
         let child = parent.fork_process().map_err(|e| {
             tracing::error!("clone: forking a stub: {e}");
             Errno::ENOMEM
@@ -1116,9 +1122,19 @@ impl Vmas {
         if !self.any_stale {
             return Ok(());
         }
-        for vma in self.vmas.values_mut().filter(|v| v.host_stale) {
-            ctx.map(vma.start, vma.len(), vma.host_prot(), vma.mem_offset)
-                .map_err(host_failure)?;
+        let ops: Vec<MapOp> = self
+            .vmas
+            .values()
+            .filter(|v| v.host_stale)
+            .map(|v| MapOp::Map {
+                addr: v.start,
+                len: v.len(),
+                prot: v.host_prot(),
+                offset: v.mem_offset,
+            })
+            .collect();
+        ctx.apply(&ops).map_err(host_failure)?;
+        for vma in self.vmas.values_mut() {
             vma.host_stale = false;
         }
         self.any_stale = false;
