@@ -482,8 +482,9 @@ impl Drop for ForkImage {
     }
 }
 
-/// A private writable mapping with at most this many bytes of pages is copied for a forked
-/// child at once rather than shared copy-on-write (see `eager_copy`).
+/// A private writable mapping with at most this many bytes of pages is copied at once rather
+/// than shared copy-on-write: for a forked child (see `eager_copy`), and from the page cache
+/// (see `map_cached`).
 const EAGER_COPY_MAX: u64 = 256 << 10;
 
 /// The child's copy of `vma`, made now, if its pages are few: copying a few pages costs a
@@ -608,8 +609,7 @@ impl Vmas {
         let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
         let addr = self.place(len, placement)?;
         let offset = self.mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
-        self.unmap_range(ctx, addr, addr + len)?;
-        self.insert(
+        self.insert_over(
             ctx,
             Vma {
                 start: addr,
@@ -636,8 +636,7 @@ impl Vmas {
         let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
         let addr = self.place(len, placement)?;
         let region = SharedRegion::new(&self.mem, len)?;
-        self.unmap_range(ctx, addr, addr + len)?;
-        self.insert(
+        self.insert_over(
             ctx,
             Vma {
                 start: addr,
@@ -672,8 +671,7 @@ impl Vmas {
             return Err(Errno::ENOMEM);
         }
         let addr = self.place(len, placement)?;
-        self.unmap_range(ctx, addr, addr + len)?;
-        self.insert(
+        self.insert_over(
             ctx,
             Vma {
                 start: addr,
@@ -704,17 +702,28 @@ impl Vmas {
     ) -> Result<u64, Errno> {
         let len = region.len();
         let addr = self.place(len, placement)?;
-        self.unmap_range(ctx, addr, addr + len)?;
-        self.insert(
+        // A small writable mapping (a library's .data and GOT) is written at once, nearly
+        // always: a copy now costs less than the trapped write fault that would make it.
+        let (mem_offset, shared, cow) = if prot.contains(Prot::WRITE) && len <= EAGER_COPY_MAX {
+            let fresh = self.mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+            if self.mem.copy_populated(region.offset, fresh, len).is_err() {
+                self.mem.free(fresh, len);
+                return Err(Errno::ENOMEM);
+            }
+            (fresh, None, false)
+        } else {
+            (region.offset, Some(region), true)
+        };
+        self.insert_over(
             ctx,
             Vma {
                 start: addr,
                 end: addr + len,
                 prot,
-                mem_offset: region.offset,
+                mem_offset,
                 kind,
-                shared: Some(region),
-                cow: true,
+                shared,
+                cow,
                 host_stale: false,
             },
         )?;
@@ -726,6 +735,25 @@ impl Vmas {
         if vma.shared.is_none() {
             self.mem.free(vma.mem_offset, vma.len());
         }
+    }
+
+    /// Inserts `vma` over whatever its range held, with one host call (a fixed mmap replaces
+    /// what was there); the old VMAs' pages are freed once the stub no longer shows them.
+    fn insert_over(&mut self, ctx: &mut dyn Context, vma: Vma) -> Result<(), Errno> {
+        let gone = self.split_out(vma.start, vma.end);
+        if let Err(e) = ctx.map(vma.start, vma.len(), vma.host_prot(), vma.mem_offset) {
+            // As Linux's failed MAP_FIXED mmap, the old mapping is gone too; its pages are
+            // freed only if the stub surely no longer shows them (else they leak).
+            let unmapped = ctx.unmap(vma.start, vma.len()).is_ok();
+            self.free_vma(&vma);
+            if unmapped {
+                gone.iter().for_each(|g| self.free_vma(g));
+            }
+            return Err(host_failure(e));
+        }
+        gone.iter().for_each(|g| self.free_vma(g));
+        self.vmas.insert(vma.start, vma);
+        Ok(())
     }
 
     /// Inserts `vma` (whose range must be free) and maps it in the stub.
@@ -891,10 +919,12 @@ impl Vmas {
         if gone.is_empty() {
             return Ok(());
         }
+        // Unmapped in the stub before the pages can go to anyone else.
+        ctx.unmap(start, end - start).map_err(host_failure)?;
         for vma in gone {
             self.free_vma(&vma);
         }
-        ctx.unmap(start, end - start).map_err(host_failure)
+        Ok(())
     }
 
     /// Changes the protection of `[start, end)`, which must be entirely mapped (else ENOMEM).
@@ -906,13 +936,17 @@ impl Vmas {
         prot: Prot,
     ) -> Result<(), Errno> {
         self.check_mapped(start, end)?;
+        let mut ops = Vec::new();
         for mut vma in self.split_out(start, end) {
             vma.prot = prot;
-            ctx.protect(vma.start, vma.len(), vma.host_prot())
-                .map_err(host_failure)?;
+            ops.push(MapOp::Protect {
+                addr: vma.start,
+                len: vma.len(),
+                prot: vma.host_prot(),
+            });
             self.vmas.insert(vma.start, vma);
         }
-        Ok(())
+        ctx.apply(&ops).map_err(host_failure)
     }
 
     /// ENOMEM unless every page of `[start, end)` is mapped.
