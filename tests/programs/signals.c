@@ -1,7 +1,9 @@
 /* Signal delivery: handlers with siginfo, a SIGSEGV handler that recovers, SIGFPE from a
- * division, the alternate stack, SA_RESETHAND, blocked and pending signals, and a signal to a
- * child. Prints what each handler observed. */
+ * division, the alternate stack, SA_RESETHAND, blocked and pending signals, signals to a
+ * thread that never makes a system call, and a signal to a child. Prints what each handler
+ * observed. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -31,6 +33,23 @@ static void segv_handler(int sig, siginfo_t *si, void *uc) {
     got = sig;
     fault_addr = si->si_addr;
     siglongjmp(env, 1);
+}
+
+static volatile sig_atomic_t spinner_hits;
+static volatile int spinner_running;
+
+static void count_handler(int sig) {
+    (void)sig;
+    spinner_hits++;
+}
+
+/* Spins in user code, never trapping, until it has handled three signals. */
+static void *spinner(void *arg) {
+    (void)arg;
+    spinner_running = 1;
+    while (spinner_hits < 3) {
+    }
+    return NULL;
 }
 
 int main(void) {
@@ -94,6 +113,20 @@ int main(void) {
     struct sigaction now;
     sigaction(SIGUSR2, NULL, &now);
     printf("SA_RESETHAND reset it: %d\n", now.sa_handler == SIG_DFL);
+
+    /* Signals to a thread busy in user code reach it (it has to be interrupted). */
+    signal(SIGUSR2, count_handler);
+    pthread_t spin;
+    pthread_create(&spin, NULL, spinner, NULL);
+    while (!spinner_running) {
+    }
+    for (int i = 0; i < 3; i++) {
+        int before = spinner_hits;
+        pthread_kill(spin, SIGUSR2);
+        while (spinner_hits == before) usleep(1000);
+    }
+    pthread_join(spin, NULL);
+    printf("spinning thread handled %d signals\n", (int)spinner_hits);
 
     /* A signal to a child that handles it, and one that kills a child. */
     int fds[2];

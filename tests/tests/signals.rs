@@ -5,13 +5,12 @@ use blinders_tests::*;
 
 #[test]
 fn handlers_faults_altstack_masks_and_children() {
-    let prog = compile("signals", &[]);
+    let prog = compile("signals", &["-pthread"]);
     let pair = assert_same(&[prog.to_str().unwrap()]);
     pair.sandboxed.assert_code(0);
-    assert!(pair
-        .sandboxed
-        .stdout_str()
-        .contains("recovered from SIGSEGV 11 at 0x1008"));
+    let out = pair.sandboxed.stdout_str();
+    assert!(out.contains("recovered from SIGSEGV 11 at 0x1008"), "{out}");
+    assert!(out.contains("spinning thread handled 3 signals"), "{out}");
 }
 
 /// A pipeline whose writer has a SIGPIPE handler (GNU sort cleans up and re-raises): it dies

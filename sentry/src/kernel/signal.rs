@@ -256,6 +256,11 @@ pub struct ThreadSignals {
     /// Set by senders; the thread checks for signals before returning to the app.
     pub maybe_pending: std::sync::atomic::AtomicBool,
     pub kicker: std::sync::Mutex<platform::Kicker>,
+    /// The thread may be running app code (set before it last checked `maybe_pending` on its
+    /// way back to the app, cleared when it traps): only then does a sender kick it. A thread
+    /// in the sentry looks at `maybe_pending` before it returns to the app anyway, and a
+    /// kick would cost it a whole extra stop (a signal it sends itself, say).
+    pub in_app: std::sync::atomic::AtomicBool,
     /// How to wake the thread from the sentry wait it is blocked in, if any.
     pub waker: std::sync::Mutex<Option<Waker>>,
 }
@@ -285,7 +290,11 @@ impl ThreadSignals {
     pub fn notify(&self) {
         self.maybe_pending
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.kicker.lock().unwrap_or_else(|e| e.into_inner()).kick();
+        // Paired with the thread's store of `in_app` before its load of `maybe_pending`
+        // (both SeqCst): either it sees the signal, or we see it heading for the app.
+        if self.in_app.load(std::sync::atomic::Ordering::SeqCst) {
+            self.kicker.lock().unwrap_or_else(|e| e.into_inner()).kick();
+        }
         let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(wake) = waker {
             wake();

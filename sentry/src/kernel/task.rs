@@ -360,6 +360,10 @@ impl Task {
     pub fn run(&mut self) -> Result<ExitStatus, PlatformError> {
         self.register();
         loop {
+            // Before looking for signals (see ThreadSignals::in_app).
+            self.sig
+                .in_app
+                .store(true, std::sync::atomic::Ordering::SeqCst);
             if self
                 .sig
                 .maybe_pending
@@ -391,7 +395,11 @@ impl Task {
                     self.tid
                 );
             }
-            let trap = self.ctx.switch(&mut self.regs)?;
+            let trap = self.ctx.switch(&mut self.regs);
+            self.sig
+                .in_app
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+            let trap = trap?;
             match trap {
                 Trap::Syscall => {
                     if self.place_in > 0 {
