@@ -30,6 +30,8 @@ struct Entry {
 pub struct Epoll {
     /// By (fd, file description): an fd number reused for another file is a new entry.
     entries: Mutex<BTreeMap<(i32, usize), Entry>>,
+    /// Bumped by every change to the interest list (the keys to wait on change with it).
+    changes: std::sync::atomic::AtomicU64,
 }
 
 fn key(fd: i32, file: &Arc<File>) -> (i32, usize) {
@@ -85,8 +87,26 @@ impl Epoll {
             _ => return Err(Errno::EINVAL),
         }
         drop(entries);
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         poll::notify();
         Ok(())
+    }
+
+    /// How many times the interest list changed.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The keys of the watched files' readiness changes (see `poll::wait_ready_on`), or none
+    /// (wake on every change) if some file has no key.
+    pub fn keys(&self) -> Vec<poll::Key> {
+        let files: Vec<Arc<File>> = self
+            .entries()
+            .values()
+            .filter_map(|e| e.file.upgrade())
+            .collect();
+        poll::keys_of(files.iter().map(|f| &**f))
     }
 
     /// The ready entries, at most `max`, as (events, data); updates edge and one-shot state.

@@ -32,7 +32,7 @@ impl EventFd {
     fn blocking<T>(&self, mut step: impl FnMut(&mut u64) -> Option<T>) -> Result<T, Errno> {
         let mut out = None;
         let nonblock = self.nonblock.load(Ordering::Relaxed);
-        poll::wait_ready(None, || {
+        poll::wait_ready_on(&[poll::key_of(self)], None, || {
             out = step(&mut self.count());
             if out.is_none() && nonblock {
                 return Err(Errno::EAGAIN);
@@ -57,7 +57,7 @@ impl FileOps for EventFd {
             *c -= v;
             Some(v)
         })?;
-        poll::notify();
+        poll::notify_key(poll::key_of(self));
         buf[..8].copy_from_slice(&v.to_ne_bytes());
         Ok(8)
     }
@@ -78,7 +78,7 @@ impl FileOps for EventFd {
             *c += add;
             Some(())
         })?;
-        poll::notify();
+        poll::notify_key(poll::key_of(self));
         Ok(8)
     }
 
@@ -95,6 +95,10 @@ impl FileOps for EventFd {
             events |= POLLERR;
         }
         events
+    }
+
+    fn wait_key(&self) -> Option<poll::Key> {
+        Some(poll::key_of(self))
     }
 
     fn poll_generation(&self) -> u64 {

@@ -114,6 +114,12 @@ pub trait FileOps: Send + Sync {
     fn poll(&self) -> u32 {
         poll::ALWAYS_READY
     }
+    /// The [`poll::Key`] under which the file reports every change of its readiness
+    /// (`poll::notify_key`), so that waits on it are woken by its changes only; `None`: it
+    /// reports with `poll::notify`, or not at all, and its waiters hear every change.
+    fn wait_key(&self) -> Option<poll::Key> {
+        None
+    }
     /// A number that changes with each new event (a write to a pipe), so edge-triggered epoll
     /// can report again although the readiness bits stayed the same.
     fn poll_generation(&self) -> u64 {

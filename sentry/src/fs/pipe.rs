@@ -111,7 +111,7 @@ impl Pipe {
         s.readers += usize::from(reader);
         s.writers += usize::from(writer);
         self.changed.notify_all();
-        super::poll::notify();
+        super::poll::notify_key(super::poll::key_of(&**self));
         if !nonblock && reader != writer {
             let _wake = self.interruptible();
             while (reader && s.writers == 0) || (writer && s.readers == 0) {
@@ -140,7 +140,7 @@ impl Pipe {
     /// The pipe changed: wake its blocked readers and writers, and poll/epoll waiters.
     fn wake(&self) {
         self.changed.notify_all();
-        super::poll::notify();
+        super::poll::notify_key(super::poll::key_of(self));
     }
 
     fn interruptible(self: &Arc<Self>) -> crate::kernel::process::WakeRegistration {
@@ -162,7 +162,7 @@ impl Drop for PipeEnd {
             s.data.clear();
         }
         self.pipe.changed.notify_all();
-        super::poll::notify();
+        super::poll::notify_key(super::poll::key_of(&*self.pipe));
     }
 }
 
@@ -288,6 +288,10 @@ impl FileOps for PipeEnd {
         Ok(0)
     }
 
+    fn wait_key(&self) -> Option<super::poll::Key> {
+        Some(super::poll::key_of(&*self.pipe))
+    }
+
     fn poll(&self) -> u32 {
         use super::poll::*;
         let s = self.pipe.lock();
@@ -351,7 +355,7 @@ impl FileOps for PipeEnd {
             }
             s.capacity = size;
             drop(s);
-            super::poll::notify();
+            super::poll::notify_key(super::poll::key_of(&*self.pipe));
             return Ok(size);
         }
         Ok(s.capacity)

@@ -474,8 +474,9 @@ impl InetSocket {
     }
 
     fn run<T>(&self, f: impl FnOnce(&mut Net) -> T) -> T {
-        // Wake waiters once, after the lock is released.
-        let _batch = poll::batch();
+        // Wake waiters once, after the lock is released (`net` goes first), and only those
+        // waiting on these sockets.
+        let _batch = poll::batch_keyed(poll::key_of(&*self.ns));
         let mut net = self.ns.lock();
         f(&mut net)
     }
@@ -508,7 +509,8 @@ impl InetSocket {
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut out = None;
-        let ready = poll::wait_ready(deadline, || match self.run(&mut attempt) {
+        let keys = [poll::key_of(&*self.ns)];
+        let ready = poll::wait_ready_on(&keys, deadline, || match self.run(&mut attempt) {
             Ok(None) => Ok(false),
             r => {
                 out = Some(r);
@@ -587,7 +589,7 @@ impl InetSocket {
             let t = net.sock(l);
             t.pending.push_back(eid);
             t.gen += 1;
-            poll::notify();
+            poll::notify_scoped();
             Ok(Some(()))
         });
         match r {
@@ -606,7 +608,7 @@ impl InetSocket {
                     s.shutdown = SHUTDOWN_MASK;
                     s.gen += 1;
                 });
-                poll::notify();
+                poll::notify_scoped();
             }
             if nonblock {
                 Err(Errno::EINPROGRESS)
@@ -645,7 +647,7 @@ impl InetSocket {
                     me.shutdown = SHUTDOWN_MASK;
                     me.reset = true;
                     me.gen += 1;
-                    poll::notify();
+                    poll::notify_scoped();
                     return Ok(Some(len));
                 }
                 return Err(Errno::EPIPE);
@@ -667,7 +669,7 @@ impl InetSocket {
                 p.stream.extend(&data[sent..sent + n]);
                 p.gen += 1;
                 sent += n;
-                poll::notify();
+                poll::notify_scoped();
             }
         });
         match r {
@@ -724,7 +726,7 @@ impl InetSocket {
                         p.gen += 1;
                     }
                 }
-                poll::notify();
+                poll::notify_scoped();
             }
             let me = net.sock(id);
             let got = out.filled();
@@ -786,7 +788,7 @@ impl InetSocket {
                 // The port unreachable that comes back is an error for a connected socket.
                 if connected.is_some() {
                     net.sock(id).err = libc::ECONNREFUSED;
-                    poll::notify();
+                    poll::notify_scoped();
                 }
                 return Ok(len);
             };
@@ -802,7 +804,7 @@ impl InetSocket {
                     from,
                 });
                 t.gen += 1;
-                poll::notify();
+                poll::notify_scoped();
             }
             Ok(len)
         })
@@ -841,7 +843,7 @@ impl InetSocket {
                 if let Some(d) = me.dgrams.pop_front() {
                     me.dgram_bytes -= d.data.len();
                 }
-                poll::notify();
+                poll::notify_scoped();
             }
             Ok(Some(out))
         })
@@ -915,7 +917,7 @@ impl Sink for SliceSink<'_> {
 impl Drop for InetSocket {
     fn drop(&mut self) {
         self.run(|net| net.release(self.id, false));
-        poll::notify();
+        poll::notify_scoped();
     }
 }
 
@@ -1021,7 +1023,7 @@ impl Socket for InetSocket {
             s.backlog = backlog;
             s.shutdown = 0;
             s.gen += 1;
-            poll::notify();
+            poll::notify_scoped();
             Ok(())
         })
     }
@@ -1048,7 +1050,7 @@ impl Socket for InetSocket {
             let s = net.sock(e);
             s.attached = true;
             let remote = s.remote;
-            poll::notify();
+            poll::notify_scoped();
             Ok(Some((e, remote)))
         })?;
         let caller = Caller::current();
@@ -1153,7 +1155,7 @@ impl Socket for InetSocket {
             }
             r
         });
-        poll::notify();
+        poll::notify_scoped();
         r
     }
 
@@ -1209,7 +1211,7 @@ impl Socket for InetSocket {
                 if !self.with(|s| s.opts.set(name, value))? {
                     return Err(Errno::ENOPROTOOPT);
                 }
-                poll::notify();
+                poll::notify_scoped();
                 Ok(())
             }
             (libc::IPPROTO_TCP, _) if self.proto != Proto::Tcp => Err(Errno::ENOPROTOOPT),
@@ -1262,6 +1264,10 @@ impl Socket for InetSocket {
 }
 
 impl FileOps for InetSocket {
+    fn wait_key(&self) -> Option<poll::Key> {
+        Some(poll::key_of(&*self.ns))
+    }
+
     fn supports_fasync(&self) -> bool {
         true
     }

@@ -337,7 +337,7 @@ impl Net {
         });
         t.gen += 1;
         self.sock(from).wmem += charge;
-        poll::notify();
+        poll::notify_scoped();
     }
 }
 
@@ -352,15 +352,22 @@ impl Namespace {
         self.net.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The key every change to these sockets is reported under.
+    fn key(&self) -> poll::Key {
+        poll::key_of(self)
+    }
+
     /// Runs `f` under the lock, then drops the files it let go.
     fn run<T>(&self, f: impl FnOnce(&mut Net) -> T) -> T {
-        // Wake waiters once, after the lock is released.
-        let _batch = poll::batch();
         let (r, garbage) = {
+            // Wake waiters once, after the lock is released (`net` goes first), and only
+            // those waiting on unix sockets.
+            let _batch = poll::batch_keyed(self.key());
             let mut net = self.lock();
             let r = f(&mut net);
             (r, std::mem::take(&mut net.garbage))
         };
+        // Outside the batch: closing these reports changes of their own.
         drop(garbage);
         r
     }
@@ -458,7 +465,8 @@ impl UnixSocket {
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut out = None;
-        let ready = poll::wait_ready(deadline, || match self.ns.run(&mut attempt) {
+        let keys = [self.ns.key()];
+        let ready = poll::wait_ready_on(&keys, deadline, || match self.ns.run(&mut attempt) {
             Ok(None) => Ok(false),
             r => {
                 out = Some(r);
@@ -768,7 +776,7 @@ impl UnixSocket {
                     if let Some(done) = me.queue.pop_front() {
                         net.uncharge(&done);
                     }
-                    poll::notify();
+                    poll::notify_scoped();
                     if has_rights {
                         return Ok(Some(()));
                     }
@@ -833,7 +841,7 @@ impl UnixSocket {
                 if let Some(done) = me.queue.pop_front() {
                     net.uncharge(&done);
                 }
-                poll::notify();
+                poll::notify_scoped();
             }
             Ok(Some(out))
         };
@@ -886,7 +894,7 @@ impl UnixSocket {
 impl Drop for UnixSocket {
     fn drop(&mut self) {
         self.ns.run(|net| net.release(self.id, false));
-        poll::notify();
+        poll::notify_scoped();
     }
 }
 
@@ -940,7 +948,7 @@ impl Socket for UnixSocket {
             s.backlog = backlog;
             // Set so that connect can copy them (SO_PEERCRED of the client).
             s.peercred = Some(caller.cred);
-            poll::notify();
+            poll::notify_scoped();
             Ok(())
         })
     }
@@ -963,7 +971,7 @@ impl Socket for UnixSocket {
                 }
                 return Ok(None);
             };
-            poll::notify();
+            poll::notify_scoped();
             // The connection gets its file now; its peer's address is the client's name.
             let client = net.socks.get_mut(&e).map(|s| {
                 s.attached = true;
@@ -1056,7 +1064,7 @@ impl Socket for UnixSocket {
             let t = net.sock(to);
             t.pending.push_back(eid);
             t.gen += 1;
-            poll::notify();
+            poll::notify_scoped();
             Ok(Some(()))
         })
     }
@@ -1118,7 +1126,7 @@ impl Socket for UnixSocket {
                 p.gen += 1;
             }
         });
-        poll::notify();
+        poll::notify_scoped();
         Ok(())
     }
 
@@ -1162,7 +1170,7 @@ impl Socket for UnixSocket {
             return Err(Errno::ENOPROTOOPT);
         }
         // A bigger buffer may let a waiting sender go on.
-        poll::notify();
+        poll::notify_scoped();
         Ok(())
     }
 
@@ -1172,6 +1180,10 @@ impl Socket for UnixSocket {
 }
 
 impl FileOps for UnixSocket {
+    fn wait_key(&self) -> Option<poll::Key> {
+        Some(self.ns.key())
+    }
+
     fn supports_fasync(&self) -> bool {
         true
     }

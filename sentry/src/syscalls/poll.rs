@@ -80,7 +80,9 @@ fn do_poll(task: &mut Task, addr: u64, nfds: u64, deadline: Option<Instant>) -> 
             .collect()
     };
     let mut ready = 0;
-    poll::wait_ready(deadline, || {
+    // A closed fd (POLLNVAL) cannot change: only the open files' keys count.
+    let keys = poll::keys_of(files.iter().flatten().map(|f| &**f));
+    poll::wait_ready_on(&keys, deadline, || {
         ready = 0;
         for (p, f) in fds.iter_mut().zip(&files) {
             p.revents = 0;
@@ -153,7 +155,8 @@ fn do_select(task: &mut Task, nfds: i32, addrs: [u64; 3], deadline: Option<Insta
     let mut count = 0u64;
     let in_set = POLLIN | libc::POLLRDNORM as u32 | libc::POLLRDBAND as u32 | POLLHUP | POLLERR;
     let out_set = POLLOUT | libc::POLLWRNORM as u32 | libc::POLLWRBAND as u32 | POLLERR;
-    poll::wait_ready(deadline, || {
+    let keys = poll::keys_of(files.iter().map(|(_, f)| &**f));
+    poll::wait_ready_on(&keys, deadline, || {
         count = 0;
         out.iter_mut().for_each(|o| o.fill(0));
         for (fd, f) in &files {
@@ -322,14 +325,24 @@ fn do_epoll_wait(
         .check_access(addr, max as u64 * 12, platform::Prot::WRITE)?;
     let ep = file.ops.as_epoll().ok_or(Errno::EINVAL)?;
     let mut got = Vec::new();
-    let r = poll::wait_ready(deadline, || {
-        got = ep.collect(max as usize);
-        Ok(!got.is_empty())
-    });
-    match r {
-        Err(Errno::ERESTARTNOHAND) => return Err(Errno::EINTR),
-        r => r?,
-    };
+    loop {
+        // Woken by the watched files' changes; the interest list changing (epoll_ctl from
+        // another thread) ends the wait too, to wait again on the new list's keys.
+        let changes = ep.changes();
+        let keys = ep.keys();
+        let r = poll::wait_ready_on(&keys, deadline, || {
+            got = ep.collect(max as usize);
+            Ok(!got.is_empty() || ep.changes() != changes)
+        });
+        match r {
+            Err(Errno::ERESTARTNOHAND) => return Err(Errno::EINTR),
+            Ok(true) if got.is_empty() => continue,
+            r => {
+                r?;
+                break;
+            }
+        }
+    }
     for (i, (events, data)) in got.iter().enumerate() {
         let mut raw = [0u8; 12];
         raw[..4].copy_from_slice(&events.to_ne_bytes());
