@@ -24,3 +24,18 @@ fn sigpipe_handler_in_a_pipeline() {
     );
     assert_eq!(pair.sandboxed.stdout_str(), "100000\n");
 }
+
+/// A forked child keeps the alternate signal stack, a thread does not, and execve clears it:
+/// an SA_ONSTACK handler in the new program runs (it once ran on the dead image's stack and
+/// the program died of SIGSEGV, as Python's test_signal showed).
+#[test]
+fn alternate_stack_across_fork_thread_and_exec() {
+    let prog = compile("altstack_inherit", &["-pthread"]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "parent: set\nthread: none\nforked child: set\nafter exec: none\n\
+         SA_ONSTACK handler ran: 1\nchild: exit 0\n"
+    );
+}

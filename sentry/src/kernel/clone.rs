@@ -161,12 +161,17 @@ impl Task {
         let parent_mm = self.mm.clone();
         let parent_view = self.process.lock().view.clone();
         let cred = self.cred.clone();
-        let (exe, comm, signals, rlimits) = (
+        let (exe, comm, mut signals, rlimits) = (
             self.exe.clone(),
             self.comm.clone(),
             self.signals.clone(),
             self.rlimits,
         );
+        // A thread (CLONE_VM without CLONE_VFORK) does not get its parent's alternate signal
+        // stack, which the parent may be running on (sigaltstack(2)); a fork or vfork does.
+        if share_vm && flags & CLONE_VFORK == 0 {
+            signals.altstack = Default::default();
+        }
         // The child inherits the mask; its pending set starts empty.
         let child_sig = Arc::new(crate::kernel::signal::ThreadSignals::default());
         child_sig.set_mask(self.sig.mask());

@@ -308,6 +308,8 @@ impl Task {
         self.fds().close_on_exec();
         self.clear_child_tid = 0;
         self.robust_list = (0, 0);
+        // execve clears the alternate signal stack (sigaltstack(2)): it lay in the old image.
+        self.signals.altstack = Default::default();
         let mut p = self.process.lock();
         p.host_pid = self.ctx.host_pid();
         p.exe = loaded.exe;
