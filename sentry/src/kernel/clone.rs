@@ -107,8 +107,15 @@ impl Task {
             let (child, image) = self.mm.fork(&mut *self.ctx, sole_user)?;
             (Some(child), Some(image))
         };
+        // A new thread or process starts with its creator's CPU affinity.
+        let affinity = self.process.lock().affinity.get(&self.tid).cloned();
         let process = if thread {
-            self.process.lock().threads += 1;
+            let mut p = self.process.lock();
+            p.threads += 1;
+            if let Some(mask) = affinity {
+                p.affinity.insert(tid, mask);
+            }
+            drop(p);
             self.process.clone()
         } else {
             let (ppid, pgid, sid, actions, exe, ctty) = {
@@ -136,6 +143,9 @@ impl Task {
                 c.ctty = ctty;
                 c.exit_signal = args.exit_signal;
                 c.cpu = cpu;
+                if let Some(mask) = affinity {
+                    c.affinity.insert(tid, mask);
+                }
                 c.vfork_done = flags & CLONE_VFORK == 0;
             }
             child

@@ -184,6 +184,9 @@ pub struct ProcState {
     pub stop_report: Option<i32>,
     /// A resume by SIGCONT not yet reported to a WCONTINUED wait.
     pub cont_report: bool,
+    /// CPU masks its threads set with sched_setaffinity, by tid (absent: every CPU of the
+    /// sandbox). Reported back, not applied: the sentry places threads on the host.
+    pub affinity: BTreeMap<i32, Vec<u8>>,
     /// The host CPU its sentry threads and stub threads are pinned to (with pinning on):
     /// inherited by fork, chosen anew at exec (`Task::place`).
     pub cpu: Option<usize>,
@@ -236,6 +239,7 @@ impl Process {
                 stop_report: None,
                 cont_report: false,
                 cpu: None,
+                affinity: BTreeMap::new(),
             }),
             event: Condvar::new(),
             timers: Mutex::new(super::timer::ProcessTimers::default()),

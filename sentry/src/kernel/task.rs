@@ -648,6 +648,7 @@ impl Task {
         let (last, group) = {
             let mut p = self.process.lock();
             p.threads -= 1;
+            p.affinity.remove(&self.tid);
             (p.threads == 0, p.group_exit)
         };
         if last {

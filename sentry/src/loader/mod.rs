@@ -77,7 +77,11 @@ fn open_exec(
     start: Option<&Path>,
     path: &[u8],
 ) -> Result<(Arc<dyn FileOps>, Path), Errno> {
-    let (file, p) = lookup.open(start, path, libc::O_RDONLY as u32, 0)?;
+    let (file, p) = match (path, start) {
+        // execveat(fd, "", AT_EMPTY_PATH), fexecve: the file `fd` is open on.
+        (b"", Some(start)) => lookup.open_path(start.clone(), libc::O_RDONLY as u32)?,
+        _ => lookup.open(start, path, libc::O_RDONLY as u32, 0)?,
+    };
     if p.stat()?.st_mode & libc::S_IFMT != libc::S_IFREG {
         return Err(Errno::EACCES);
     }

@@ -254,6 +254,8 @@ table! {
     CLOCK_GETTIME => time::sys_clock_gettime, Full;
     CLOCK_GETRES => time::sys_clock_getres, Full;
     GETTIMEOFDAY => time::sys_gettimeofday, Full;
+    SETTIMEOFDAY => time::sys_settimeofday, Partial("EPERM: the host's clock is not the sandbox's to set");
+    CLOCK_SETTIME => time::sys_clock_settime, Partial("EPERM: the host's clock is not the sandbox's to set");
     TIME => time::sys_time, Full;
     NANOSLEEP => time::sys_nanosleep, Full;
     CLOCK_NANOSLEEP => time::sys_clock_nanosleep, Partial("no CPU-time clocks");

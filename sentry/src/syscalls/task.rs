@@ -67,11 +67,14 @@ fn do_execve(
     }
     let filename = super::path::read_path(task, path_addr, flags & libc::AT_EMPTY_PATH != 0)?;
     let start = super::path::dir_of(task, dirfd, &filename)?;
-    let path = if filename.is_empty() {
-        // execveat(fd, "", AT_EMPTY_PATH): the file `fd` itself, by its place in the tree.
-        b".".to_vec()
+    // execveat(fd, "", AT_EMPTY_PATH): `start` is the file `fd` itself, by its place in the
+    // tree, and the empty path names it (see loader::open_exec); the program (and a script's
+    // interpreter) gets "/dev/fd/FD" as its file name, as on Linux.
+    let path = filename.clone();
+    let filename = if filename.is_empty() && dirfd != libc::AT_FDCWD {
+        format!("/dev/fd/{dirfd}").into_bytes()
     } else {
-        filename.clone()
+        filename
     };
     let args = ExecArgs {
         path,
@@ -242,20 +245,49 @@ fn sched_target(task: &Task, pid: i32) -> Result<std::sync::Arc<crate::kernel::P
     task.kernel.thread_process(pid).ok_or(Errno::ESRCH)
 }
 
+/// The thread `tid` names for the affinity calls (0: the caller), with its process: ESRCH
+/// for any other, a negative one included (Linux looks it up, unlike the other sched calls).
+fn affinity_target(
+    task: &Task,
+    tid: i32,
+) -> Result<(i32, std::sync::Arc<crate::kernel::Process>), Errno> {
+    if tid == 0 || tid == task.tid {
+        return Ok((task.tid, task.process.clone()));
+    }
+    if tid < 0 {
+        return Err(Errno::ESRCH);
+    }
+    let process = task.kernel.thread_process(tid).ok_or(Errno::ESRCH)?;
+    Ok((tid, process))
+}
+
+/// The thread's CPU affinity as the app set it (the CPUs the sandbox has, by default). The
+/// sentry places the sandbox's threads on the host itself; the mask is kept and reported, as
+/// programs that pin their threads read it back.
+fn affinity_of(task: &Task, process: &crate::kernel::Process, tid: i32) -> Vec<u8> {
+    let p = process.lock();
+    p.affinity
+        .get(&tid)
+        .cloned()
+        .unwrap_or_else(|| task.kernel.cpu_mask.clone())
+}
+
 pub fn sys_sched_setaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    sched_target(task, a.int(0))?;
-    let len = (a.u64(1) as usize).min(1024);
-    let mut want = vec![0u8; len];
-    task.mm.read(a.u64(2), &mut want)?;
-    // Some CPU of the sandbox's must remain (EINVAL otherwise); the host's own placement
-    // of the sandbox's threads is the sentry's business.
-    let any = want
+    // As Linux: the user mask is read (EFAULT) before the thread is looked up.
+    let mut want = vec![0u8; task.kernel.cpu_mask.len()];
+    let len = (a.u64(1) as usize).min(want.len());
+    task.mm.read(a.u64(2), &mut want[..len])?;
+    let (tid, process) = affinity_target(task, a.int(0))?;
+    // Only the sandbox's CPUs count; some must remain (EINVAL otherwise).
+    let mask: Vec<u8> = want
         .iter()
         .zip(task.kernel.cpu_mask.iter())
-        .any(|(w, m)| w & m != 0);
-    if !any {
+        .map(|(w, m)| w & m)
+        .collect();
+    if mask.iter().all(|&b| b == 0) {
         return Err(Errno::EINVAL);
     }
+    process.lock().affinity.insert(tid, mask);
     Ok(0)
 }
 
@@ -371,14 +403,14 @@ pub fn sys_setpriority(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
-    sched_target(task, a.int(0))?;
     let len = a.u64(1) as usize;
-    let mask = &task.kernel.cpu_mask;
-    // As Linux: the buffer must be whole longs and hold nr_cpu_ids bits.
-    if !len.is_multiple_of(8) || len < mask.len() {
+    // As Linux: the buffer must be whole longs and hold nr_cpu_ids bits, checked first.
+    if !len.is_multiple_of(8) || len < task.kernel.cpu_mask.len() {
         return Err(Errno::EINVAL);
     }
-    task.mm.write(a.u64(2), mask)?;
+    let (tid, process) = affinity_target(task, a.int(0))?;
+    let mask = affinity_of(task, &process, tid);
+    task.mm.write(a.u64(2), &mask)?;
     Ok(mask.len() as u64)
 }
 

@@ -143,6 +143,41 @@ pub fn sys_gettimeofday(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
+/// clock_settime(2): the sandbox's clocks are the host's, which it may not set, so a valid
+/// request is EPERM, as for a caller without CAP_SYS_TIME; the checks before that are
+/// Linux's, in its order: a clock that cannot be set (MONOTONIC, BOOTTIME, ...) EINVAL, the
+/// time EFAULT or EINVAL; CPU-time clocks are EPERM (posix_cpu_clock_set).
+pub fn sys_clock_settime(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    match clock_id(task, a.int(0))? {
+        ClockId::Host(libc::CLOCK_REALTIME) => {}
+        ClockId::Host(_) => return Err(Errno::EINVAL),
+        ClockId::Cpu(_) => {
+            let _: libc::timespec = task.mm.read_val(a.u64(1))?;
+            return Err(Errno::EPERM);
+        }
+    }
+    read_timespec(task, a.u64(1))?;
+    Err(Errno::EPERM)
+}
+
+/// settimeofday(2): as clock_settime of CLOCK_REALTIME (the timezone, too, needs the
+/// privilege): EFAULT, EINVAL for a bad time, else EPERM; nothing to set is 0.
+pub fn sys_settimeofday(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.u64(0) != 0 {
+        let tv: libc::timeval = task.mm.read_val(a.u64(0))?;
+        if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    if a.u64(1) != 0 {
+        let _: [i32; 2] = task.mm.read_val(a.u64(1))?;
+    }
+    if a.u64(0) == 0 && a.u64(1) == 0 {
+        return Ok(0);
+    }
+    Err(Errno::EPERM)
+}
+
 pub fn sys_time(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let secs = now(libc::CLOCK_REALTIME)?.tv_sec;
     if a.u64(0) != 0 {

@@ -144,6 +144,21 @@ impl Lookup<'_> {
         } else {
             self.resolve(start, path, follow)?
         };
+        self.open_resolved(p, flags, created)
+    }
+
+    /// Opens the file at `p` itself, as open(2) would once it has resolved a path to it
+    /// (execveat with AT_EMPTY_PATH: the file an fd is open on).
+    pub fn open_path(&self, p: Path, flags: u32) -> Result<(Arc<dyn FileOps>, Path), Errno> {
+        self.open_resolved(p, flags, false)
+    }
+
+    fn open_resolved(
+        &self,
+        p: Path,
+        flags: u32,
+        created: bool,
+    ) -> Result<(Arc<dyn FileOps>, Path), Errno> {
         let st = p.stat()?;
         let kind = file_type(st.st_mode);
         if flags & O_PATH != 0 {
