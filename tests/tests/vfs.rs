@@ -535,3 +535,44 @@ fn volume_appears_in_proc_mounts() {
     assert!(line[0].contains(" ro") || line[0].contains(",ro"), "{text}");
     assert!(!text.contains(&vol.path().display().to_string()), "{text}");
 }
+
+/// MAP_SHARED writes to a file on a volume reach the host file: after msync (also seen by
+/// read(2) in the program) and after munmap; a private mapping's do not; msync's errors are
+/// Linux's. The same program natively on a directory of its own gives the same answers.
+#[test]
+fn shared_mappings_of_volume_files_reach_the_host() {
+    let prog = compile("mmap_shared_file", &[]);
+    let native_dir = TempDir::new("mmap-native");
+    let native = run_native(
+        &[prog.to_str().unwrap(), native_dir.path().to_str().unwrap()],
+        &RunOpts::new(),
+    );
+    native.assert_code(0);
+    let vol = TempDir::new("mmap-vol");
+    let spec = format!("{}:/mnt/vol", vol.path().display());
+    let out = run_blinders(
+        &[
+            "do",
+            "--volume",
+            &spec,
+            "--",
+            prog.to_str().unwrap(),
+            "/mnt/vol",
+        ],
+        &RunOpts::new(),
+    );
+    out.assert_code(0);
+    assert_eq!(out.stdout_str(), native.stdout_str(), "{}", out.describe());
+    assert!(out
+        .stdout_str()
+        .contains("read after msync: hello, mapped file\n"));
+    for dir in [native_dir.path(), vol.path()] {
+        let synced = fs::read(dir.join("synced")).unwrap();
+        assert_eq!(synced.len(), 10000);
+        assert_eq!(&synced[..18], b"hello, mapped file");
+        assert_eq!(&synced[9990..], b"tail\0\0\0\0\0\0");
+        let unmapped = fs::read(dir.join("unmapped")).unwrap();
+        assert_eq!(unmapped.len(), 100);
+        assert_eq!(&unmapped[..22], b"written, then unmapped");
+    }
+}

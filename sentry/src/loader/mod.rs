@@ -337,6 +337,7 @@ fn map_elf(
         let kind = VmaKind::File {
             path: path.clone(),
             offset: file_start,
+            writeback: None,
         };
         if let Some(id) = file.cache_identity() {
             // An immutable file: every process mapping this segment shares its pages

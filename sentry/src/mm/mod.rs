@@ -34,13 +34,36 @@ pub fn page_up(x: u64) -> Option<u64> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VmaKind {
     Anon,
-    /// A private copy of a file's pages.
+    /// A file's pages: a private copy, or the pages of a MAP_SHARED mapping.
     File {
         path: Arc<str>,
         offset: u64,
+        /// A MAP_SHARED mapping of a file whose pages the sandbox cannot share with the host
+        /// (a host file on a volume) holds a copy, written back to the file by msync and when
+        /// unmapped.
+        writeback: Option<WriteBack>,
     },
     Heap,
     Stack,
+}
+
+/// The open file a MAP_SHARED copy is written back to (see `VmaKind::File`).
+#[derive(Clone)]
+pub struct WriteBack(pub Arc<dyn crate::fs::FileOps>);
+
+/// The same open file.
+impl PartialEq for WriteBack {
+    fn eq(&self, other: &WriteBack) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for WriteBack {}
+
+impl std::fmt::Debug for WriteBack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteBack")
+    }
 }
 
 /// One mapping: `[start, end)` backed by the memory file from `mem_offset`.
@@ -244,9 +267,14 @@ impl Vma {
         let start = start.max(self.start);
         let end = end.min(self.end);
         let kind = match &self.kind {
-            VmaKind::File { path, offset } => VmaKind::File {
+            VmaKind::File {
+                path,
+                offset,
+                writeback,
+            } => VmaKind::File {
                 path: path.clone(),
                 offset: offset + (start - self.start),
+                writeback: writeback.clone(),
             },
             k => k.clone(),
         };
@@ -681,6 +709,7 @@ impl Vmas {
                 kind: VmaKind::File {
                     path,
                     offset: file_offset,
+                    writeback: None,
                 },
                 shared: Some(region),
                 cow: false,
@@ -922,7 +951,76 @@ impl Vmas {
         // Unmapped in the stub before the pages can go to anyone else.
         ctx.unmap(start, end - start).map_err(host_failure)?;
         for vma in gone {
+            self.write_back_quietly(&vma);
             self.free_vma(&vma);
+        }
+        Ok(())
+    }
+
+    /// Writes a MAP_SHARED copy's pages back to its file (see `VmaKind::File`): only the
+    /// bytes the file has (a mapping past its end does not grow it). Others: nothing.
+    fn write_back(&self, vma: &Vma) -> Result<Option<WriteBack>, Errno> {
+        let VmaKind::File {
+            offset,
+            writeback: Some(wb),
+            ..
+        } = &vma.kind
+        else {
+            return Ok(None);
+        };
+        let size = u64::try_from(wb.0.stat()?.st_size).unwrap_or(0);
+        let len = vma.len().min(size.saturating_sub(*offset));
+        let mut buf = vec![0u8; len.min(1 << 20) as usize];
+        let mut done = 0u64;
+        while done < len {
+            let n = (len - done).min(buf.len() as u64) as usize;
+            self.mem
+                .read(vma.mem_offset + done, &mut buf[..n])
+                .map_err(|_| Errno::EFAULT)?;
+            let mut put = 0;
+            while put < n {
+                match wb.0.pwrite(&buf[put..n], offset + done + put as u64)? {
+                    0 => return Err(Errno::EIO),
+                    k => put += k,
+                }
+            }
+            done += n as u64;
+        }
+        Ok(Some(wb.clone()))
+    }
+
+    /// `write_back` when the mapping goes: a failure is logged, as the kernel's writeback
+    /// would record it on the file.
+    fn write_back_quietly(&self, vma: &Vma) {
+        if let Err(e) = self.write_back(vma) {
+            tracing::warn!("writing back a shared mapping of {:?}: {e:?}", vma.kind);
+        }
+    }
+
+    /// msync(2) of `[start, end)`: MAP_SHARED copies are written back to their files (and
+    /// synced with MS_SYNC); memory the sandbox shares (tmpfs, anonymous) is the file's
+    /// already. ENOMEM if part of the range is not mapped, after syncing the rest (as Linux);
+    /// EBUSY for MS_INVALIDATE of a locked mapping cannot happen (no mlock).
+    pub fn msync(&self, start: u64, end: u64, sync: bool) -> Result<(), Errno> {
+        let mut cur = start;
+        let mut hole = false;
+        while cur < end {
+            let Some(vma) = self.find(cur).or_else(|| {
+                hole = true;
+                self.vmas.range(cur..end).next().map(|(_, v)| v)
+            }) else {
+                break;
+            };
+            let piece = vma.slice(cur.max(vma.start), end);
+            if let Some(wb) = self.write_back(&piece)? {
+                if sync {
+                    wb.0.fsync(false)?;
+                }
+            }
+            cur = vma.end;
+        }
+        if hole {
+            return Err(Errno::ENOMEM);
         }
         Ok(())
     }
@@ -1189,9 +1287,10 @@ impl Vmas {
         Ok(true)
     }
 
-    /// Frees every VMA's memory (the stub is going away).
+    /// Frees every VMA's memory (the stub is going away), writing MAP_SHARED copies back.
     pub fn release_all(&mut self) {
         for (_, vma) in std::mem::take(&mut self.vmas) {
+            self.write_back_quietly(&vma);
             self.free_vma(&vma);
         }
     }

@@ -121,7 +121,14 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
                 .map_shared_region(&mut *task.ctx, range, len, prot, placement);
         }
     }
-    let kind = VmaKind::File { path: name, offset };
+    // A MAP_SHARED mapping of a file that cannot share its pages (a host file on a volume):
+    // a copy, written back by msync and when unmapped (see VmaKind::File).
+    let writeback = (shared && file.writable()).then(|| crate::mm::WriteBack(file.ops.clone()));
+    let kind = VmaKind::File {
+        path: name,
+        offset,
+        writeback,
+    };
     if let (Some(id), Some(fd), false) = (file.ops.cache_identity(), file.ops.mappable_fd(), shared)
     {
         // An immutable file (ld.so mapping a library): the pages are shared with every other
@@ -186,6 +193,28 @@ pub fn sys_munmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
     if start < end {
         task.mm.lock().unmap_range(&mut *task.ctx, start, end)?;
     }
+    Ok(0)
+}
+
+/// msync(2), with Linux's checks in its order: an unaligned address or a bad flag EINVAL,
+/// a range that wraps ENOMEM, an empty one 0; then MAP_SHARED copies of host files are written
+/// back (MS_SYNC also syncs them) and a hole in the range is ENOMEM.
+pub fn sys_msync(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (addr, len, flags) = (a.u64(0), a.u64(1), a.int(2));
+    if !is_aligned(addr) || flags & !(libc::MS_ASYNC | libc::MS_INVALIDATE | libc::MS_SYNC) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & libc::MS_ASYNC != 0 && flags & libc::MS_SYNC != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = page_up(len).ok_or(Errno::ENOMEM)?;
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+    if end == addr {
+        return Ok(0);
+    }
+    task.mm
+        .lock()
+        .msync(addr, end, flags & libc::MS_SYNC != 0)?;
     Ok(0)
 }
 

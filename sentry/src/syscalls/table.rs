@@ -187,6 +187,7 @@ table! {
     IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; sockets: FIONREAD, TIOCOUTQ, SIOCGIFCONF/FLAGS/INDEX/ADDR/NETMASK/MTU/HWADDR/NAME for lo; FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC (pipes, sockets, ptys)");
     MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
     MUNMAP => mmap::sys_munmap, Full;
+    MSYNC => mmap::sys_msync, Partial("MAP_SHARED mappings of host files are copies, written back by msync and munmap");
     MPROTECT => mmap::sys_mprotect, Full;
     BRK => mmap::sys_brk, Full;
     MREMAP => mmap::sys_mremap, Partial("no MREMAP_DONTUNMAP");
@@ -238,7 +239,7 @@ table! {
     SETRLIMIT => task::sys_setrlimit, Full;
     SCHED_GETAFFINITY => task::sys_sched_getaffinity, Full;
     SCHED_YIELD => task::sys_sched_yield, Full;
-    SCHED_SETAFFINITY => task::sys_sched_setaffinity, Partial("accepted; the sentry places the sandbox's threads");
+    SCHED_SETAFFINITY => task::sys_sched_setaffinity, Partial("kept per thread and read back; the sentry places threads on the host itself");
     SCHED_GETSCHEDULER => task::sys_sched_getscheduler, Full;
     SCHED_SETSCHEDULER => task::sys_sched_setscheduler, Partial("real-time policies are EPERM");
     SCHED_GETPARAM => task::sys_sched_getparam, Full;

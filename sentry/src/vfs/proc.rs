@@ -582,7 +582,7 @@ fn maps(v: &ProcView) -> String {
             },
         );
         let (offset, name) = match &m.kind {
-            VmaKind::File { path, offset } => (*offset, path.to_string()),
+            VmaKind::File { path, offset, .. } => (*offset, path.to_string()),
             VmaKind::Heap => (0, "[heap]".to_string()),
             VmaKind::Stack => (0, "[stack]".to_string()),
             VmaKind::Anon => (0, String::new()),
