@@ -39,3 +39,16 @@ fn alternate_stack_across_fork_thread_and_exec() {
          SA_ONSTACK handler ran: 1\nchild: exit 0\n"
     );
 }
+
+/// /proc/self/status's signal lines (SigQ, SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt) and
+/// NoNewPrivs match Linux's for the same program.
+#[test]
+fn proc_status_shows_signal_masks() {
+    let prog = compile("proc_sigmasks", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(out.contains("SigIgn:\t0000000000001000\n"), "{out}");
+    assert!(out.contains("SigCgt:\t0000000000004200\n"), "{out}");
+    assert!(out.contains("NoNewPrivs:\t1\n"), "{out}");
+}

@@ -500,9 +500,20 @@ fn stat_line(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno
     .into_bytes())
 }
 
+/// RLIMIT_SIGPENDING, which the sandbox's processes start with (the host's).
+fn sigpending_limit() -> u64 {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit to a valid pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_SIGPENDING, &mut l) };
+    l.rlim_cur
+}
+
 fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
     let v = view(p)?;
-    let (ppid, pgid, sid, threads, pending, blocked) = {
+    let (ppid, pgid, sid, threads, pending, blocked, thread_pending, nnp) = {
         let s = p.lock();
         let t = s.thread_signals.get(&tid).cloned();
         (
@@ -511,8 +522,35 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
             s.sid,
             s.threads,
             s.pending.set,
-            t.map_or(0, |t| t.mask()),
+            t.as_ref().map_or(0, |t| t.mask()),
+            t.map_or(0, |t| t.pending().set),
+            s.no_new_privs,
         )
+    };
+    // Signals queued to the process's threads and the process, and the limit on them.
+    let queued = {
+        let s = p.lock();
+        let threads: u32 = s
+            .thread_signals
+            .values()
+            .map(|t| t.pending().set.count_ones())
+            .sum();
+        threads + s.pending.set.count_ones()
+    };
+    let queue_limit = sigpending_limit();
+    // Ignored and caught signals, one bit per signal (bit 0: signal 1), as Linux shows them.
+    let (ignored, caught) = {
+        let s = p.lock();
+        let mut ign = 0u64;
+        let mut cgt = 0u64;
+        for (i, a) in s.actions.iter().enumerate() {
+            match a.handler {
+                crate::kernel::signal::SIG_IGN => ign |= 1 << i,
+                0 => {}
+                _ => cgt |= 1 << i,
+            }
+        }
+        (ign, cgt)
     };
     let (letter, word) = state_letter(p);
     let c = p.lock().cred.clone().unwrap_or_else(|| kern.initial_cred());
@@ -529,10 +567,10 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
          PPid:\t{ppid}\nTracerPid:\t0\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n\
          FDSize:\t{}\nGroups:\t{}\nNStgid:\t{}\nNSpid:\t{tid}\nNSpgid:\t{}\nNSsid:\t{}\n\
          VmPeak:\t{vsize:8} kB\nVmSize:\t{vsize:8} kB\nVmRSS:\t{vsize:8} kB\nThreads:\t{threads}\n\
-         SigQ:\t0/63671\nSigPnd:\t{:016x}\nShdPnd:\t{pending:016x}\nSigBlk:\t{blocked:016x}\n\
-         SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\nCapInh:\t{:016x}\n\
+         SigQ:\t{queued}/{queue_limit}\nSigPnd:\t{thread_pending:016x}\nShdPnd:\t{pending:016x}\n\
+         SigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\nCapInh:\t{:016x}\n\
          CapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
-         NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed_list:\t0-{}\n\
+         NoNewPrivs:\t{}\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed_list:\t0-{}\n\
          voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
         String::from_utf8_lossy(&v.comm),
         v.fs.lock().unwrap_or_else(|e| e.into_inner()).umask,
@@ -550,10 +588,10 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
         p.pid,
         pgid,
         sid,
-        0,
         c.cap_inheritable,
         c.cap_permitted,
         c.cap_effective,
+        u8::from(nnp),
         ncpus() - 1,
     )
     .into_bytes())
