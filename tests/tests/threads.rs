@@ -159,3 +159,18 @@ fn robust_and_pi_mutexes() {
          pi mutex count: 80000\ntrylock own pi: Device or resource busy\n"
     );
 }
+
+/// Threads writing one mapping at the same moment after their process forked: all but the
+/// first find the copy-on-write pages already copied by another. None may die of it (the
+/// fault used to be taken for the app's own and killed it with SIGSEGV; CPython's
+/// test_threading found it).
+#[test]
+fn threads_writing_after_a_fork_race_on_copy_on_write() {
+    let prog = compile("fork_threads_cow", &["-pthread"]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "30 rounds of 8 threads writing after fork: 0 lost writes\n"
+    );
+}

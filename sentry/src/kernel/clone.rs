@@ -229,6 +229,7 @@ impl Task {
                     robust_list: (0, 0),
                     exit: None,
                     place_in: 0,
+                    last_write_fault: None,
                 })
             };
             let mut task = match setup() {

@@ -62,6 +62,9 @@ pub struct Task {
     /// Syscalls left before a freshly exec'd process is placed on a CPU (`place`); 0: none
     /// pending.
     pub place_in: u32,
+    /// The address of the write fault the last trap was, if it was one (see
+    /// `MemoryManager::resolve_write_fault`).
+    pub last_write_fault: Option<u64>,
 }
 
 /// How many syscalls a new program makes before it is placed on a CPU of its own: enough that
@@ -153,6 +156,7 @@ impl Task {
             robust_list: (0, 0),
             exit: None,
             place_in: 0,
+            last_write_fault: None,
         };
         task.publish(
             loaded.cmdline.into(),
@@ -404,6 +408,7 @@ impl Task {
             let trap = trap?;
             match trap {
                 Trap::Syscall => {
+                    self.last_write_fault = None;
                     if self.place_in > 0 {
                         self.place_in -= 1;
                         if self.place_in == 0 {
@@ -431,10 +436,12 @@ impl Task {
         // A write to copy-on-write pages (SEGV_ACCERR): copy them, and retry the write.
         const SEGV_ACCERR: i32 = 2;
         if info.signo == libc::SIGSEGV && info.code == SEGV_ACCERR {
+            // A repeat of the last fault, with nothing between, is the app's own.
+            let retry = self.last_write_fault.replace(info.addr) != Some(info.addr);
             let resolved = self
                 .mm
                 .lock()
-                .resolve_write_fault(&mut *self.ctx, info.addr);
+                .resolve_write_fault(&mut *self.ctx, info.addr, retry);
             match resolved {
                 Ok(true) => return,
                 Ok(false) => {}

@@ -1275,12 +1275,32 @@ impl Vmas {
 
     /// A write fault of the app at `addr`: if it hit copy-on-write pages (or a mapping a
     /// break left stale), resolves it and says so; the app then retries the write.
-    pub fn resolve_write_fault(&mut self, ctx: &mut dyn Context, addr: u64) -> Result<bool, Errno> {
+    ///
+    /// A writable mapping that is neither may have been resolved by another thread of the
+    /// address space between this thread's fault and now (two threads writing one mapping
+    /// after a fork: a stack whose thread descriptor the joiner writes, a heap): with `retry`
+    /// the stub's mapping is made right again and the write retried. The caller passes
+    /// `retry` false for a second fault at the same address in a row, which is the app's.
+    pub fn resolve_write_fault(
+        &mut self,
+        ctx: &mut dyn Context,
+        addr: u64,
+        retry: bool,
+    ) -> Result<bool, Errno> {
         let Some(vma) = self.find(addr) else {
             return Ok(false);
         };
-        if !vma.prot.contains(Prot::WRITE) || !(vma.cow || vma.host_stale) {
+        if !vma.prot.contains(Prot::WRITE) {
             return Ok(false);
+        }
+        if !(vma.cow || vma.host_stale) {
+            if !retry {
+                return Ok(false);
+            }
+            let (start, len, prot, offset) =
+                (vma.start, vma.len(), vma.host_prot(), vma.mem_offset);
+            ctx.map(start, len, prot, offset).map_err(host_failure)?;
+            return Ok(true);
         }
         self.break_cow(addr)?;
         self.sync_host(ctx)?;
