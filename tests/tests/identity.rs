@@ -137,3 +137,35 @@ fn nodename_is_the_sandboxs_own() {
     let again = run_sandboxed(&["uname", "-n"], &RunOpts::new());
     assert_eq!(again.stdout_str().trim_end(), nodename);
 }
+
+/// sethostname and setdomainname change the sandbox's own names (uname, /proc), never the
+/// host's; their errors are Linux's, and a process without CAP_SYS_ADMIN is refused.
+#[test]
+fn sethostname_changes_the_sandbox_name_only() {
+    let python = require_tool("/usr/bin/python3");
+    let before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let code = "import os, socket, errno\n\
+                socket.sethostname('renamed')\n\
+                print(socket.gethostname(), os.uname().nodename, open('/proc/sys/kernel/hostname').read().strip())\n\
+                import ctypes\n\
+                libc = ctypes.CDLL(None, use_errno=True)\n\
+                print(libc.setdomainname(b'example', 7), os.uname().release != '', \
+                      open('/proc/sys/kernel/hostname').read().strip())\n\
+                print(libc.sethostname(b'x' * 65, 65), errno.errorcode[ctypes.get_errno()])\n\
+                print(libc.sethostname(None, 5), errno.errorcode[ctypes.get_errno()])\n\
+                os.setresuid(1000, 1000, 1000)\n\
+                print(libc.sethostname(b'nope', 4), errno.errorcode[ctypes.get_errno()])\n";
+    let out = run_sandboxed(&[python, "-c", code], &RunOpts::new());
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout_str(),
+        "renamed renamed renamed\n0 True renamed\n-1 EINVAL\n-1 EFAULT\n-1 EPERM\n",
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(),
+        before,
+        "the host's name changed"
+    );
+}

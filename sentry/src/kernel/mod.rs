@@ -87,6 +87,12 @@ pub enum SandboxError {
     Files(Errno),
 }
 
+/// The sandbox's UTS names.
+pub struct Uts {
+    pub hostname: Vec<u8>,
+    pub domainname: Vec<u8>,
+}
+
 /// What every task of a sandbox shares.
 pub struct Kernel {
     pub mem: Arc<MemoryFile>,
@@ -96,7 +102,9 @@ pub struct Kernel {
     pub cpus: Vec<usize>,
     pub platform: Box<dyn Platform>,
     pub vfs: Vfs,
-    pub hostname: String,
+    /// The sandbox's own UTS names (uname's nodename and domainname): set by sethostname
+    /// and setdomainname in the sandbox, never on the host.
+    pub uts: Mutex<Uts>,
     pub strace: bool,
     pub boot: Instant,
     /// The real ids of the sandbox's user (the caller's).
@@ -584,7 +592,10 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         cpus,
         platform,
         vfs,
-        hostname: config.hostname,
+        uts: Mutex::new(Uts {
+            hostname: config.hostname.into_bytes(),
+            domainname: b"(none)".to_vec(),
+        }),
         strace: config.strace,
         boot: Instant::now(),
         creds: host_credentials(),

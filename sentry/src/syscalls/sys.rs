@@ -21,12 +21,53 @@ pub fn sys_uname(task: &mut Task, a: &SyscallArgs) -> SysResult {
     // SAFETY: an all-zero utsname is valid (every field an empty string).
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     put(&mut u.sysname, "Linux");
-    put(&mut u.nodename, &task.kernel.hostname);
+    let (host, domain) = {
+        let uts = task.kernel.uts.lock().unwrap_or_else(|e| e.into_inner());
+        (uts.hostname.clone(), uts.domainname.clone())
+    };
+    put(&mut u.nodename, &String::from_utf8_lossy(&host));
     put(&mut u.release, RELEASE);
     put(&mut u.version, VERSION);
     put(&mut u.machine, "x86_64");
-    put(&mut u.domainname, "(none)");
+    put(&mut u.domainname, &String::from_utf8_lossy(&domain));
     task.mm.write_val(a.u64(0), &u)?;
+    Ok(0)
+}
+
+/// The name sethostname/setdomainname set, with Linux's checks in its order: CAP_SYS_ADMIN
+/// (EPERM), at most 64 bytes (EINVAL), readable (EFAULT).
+fn uts_name(task: &Task, a: &SyscallArgs) -> Result<Vec<u8>, Errno> {
+    if !task.cred.capable(21) {
+        return Err(Errno::EPERM);
+    }
+    let len = a.u64(1) as i64;
+    if !(0..=64).contains(&len) {
+        return Err(Errno::EINVAL);
+    }
+    let mut name = vec![0u8; len as usize];
+    task.mm.read(a.u64(0), &mut name)?;
+    Ok(name)
+}
+
+/// sethostname(2), in the sandbox's own UTS names.
+pub fn sys_sethostname(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let name = uts_name(task, a)?;
+    task.kernel
+        .uts
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .hostname = name;
+    Ok(0)
+}
+
+/// setdomainname(2), in the sandbox's own UTS names.
+pub fn sys_setdomainname(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let name = uts_name(task, a)?;
+    task.kernel
+        .uts
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .domainname = name;
     Ok(0)
 }
 

@@ -251,6 +251,8 @@ table! {
     SETPRIORITY => task::sys_setpriority, Partial("nice values are kept, not applied to the host");
     PRCTL => task::sys_prctl, Partial("PR_SET_NAME, PR_GET_NAME");
     UNAME => sys::sys_uname, Full;
+    SETHOSTNAME => sys::sys_sethostname, Full;
+    SETDOMAINNAME => sys::sys_setdomainname, Full;
     GETRANDOM => sys::sys_getrandom, Full;
     CLOCK_GETTIME => time::sys_clock_gettime, Full;
     CLOCK_GETRES => time::sys_clock_getres, Full;

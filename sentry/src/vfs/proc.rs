@@ -117,7 +117,17 @@ fn fixed_entries(fs: &SynthFs, k: &K) -> Vec<(&'static str, Arc<dyn Inode>)> {
         Ok(s.into_bytes())
     };
     let kk = k.clone();
-    let hostname = move || Ok(format!("{}\n", kernel(&kk)?.hostname).into_bytes());
+    let hostname = move || {
+        let k = kernel(&kk)?;
+        let mut name = k
+            .uts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .hostname
+            .clone();
+        name.push(b'\n');
+        Ok(name)
+    };
     let sys_kernel = SynthDir::fixed(
         fs,
         0o555,
