@@ -189,6 +189,16 @@ impl Task {
         let args = *args;
         let (ready_tx, ready_rx) = mpsc::channel::<Result<i32, Errno>>();
         let (go_tx, go_rx) = mpsc::channel::<bool>();
+        if thread {
+            // Registered before it can run (see below); undone if it cannot start.
+            self.kernel.insert_thread(tid, process.clone());
+            // CLONE_PARENT_SETTID is written before the child may run: a child that ended
+            // at once must not find its cleared tid overwritten afterwards (a joiner would
+            // hang). (Linux ignores a bad pointer here, as we do.)
+            if flags & CLONE_PARENT_SETTID != 0 {
+                let _ = self.mm.write_val(args.parent_tid, &tid);
+            }
+        }
         let spawned = super::workers::spawn(format!("task-{tid}"), move || {
             let setup = || -> Result<Task, Errno> {
                 let ctx = match new_thread {
@@ -245,8 +255,9 @@ impl Task {
                 }
             }
             let _ = ready_tx.send(Ok(task.ctx.host_pid()));
-            // Run only once the parent has registered us.
-            if go_rx.recv() != Ok(true) {
+            // Run only once the parent has registered us (a thread is registered before it
+            // is started: one hand-off less on the hot path of pthread_create).
+            if !thread && go_rx.recv() != Ok(true) {
                 return;
             }
             let status = task.run().unwrap_or_else(|e| {
@@ -256,23 +267,25 @@ impl Task {
             task.exit_process(status);
             super::process::clear_current();
         });
-        if spawned.is_err() {
+        let failed = |e: Errno| {
             if thread {
-                self.process.lock().threads -= 1;
+                self.kernel.forget_thread(tid);
+                let mut p = self.process.lock();
+                p.threads -= 1;
+                p.affinity.remove(&tid);
             }
-            return Err(Errno::EAGAIN);
+            Err(e)
+        };
+        if spawned.is_err() {
+            return failed(Errno::EAGAIN);
         }
         let host_pid = match ready_rx.recv().unwrap_or(Err(Errno::ENOMEM)) {
             Ok(pid) => pid,
-            Err(e) => {
-                if thread {
-                    self.process.lock().threads -= 1;
-                }
-                return Err(e);
-            }
+            Err(e) => return failed(e),
         };
         if thread {
-            self.kernel.insert_thread(tid, process.clone());
+            // Registered above; it runs already.
+            return Ok(process);
         } else {
             process.lock().host_pid = host_pid;
             let ppid = process.lock().ppid;

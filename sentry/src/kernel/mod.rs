@@ -197,6 +197,12 @@ impl Kernel {
         self.pid_table().threads.insert(tid, process);
     }
 
+    /// Takes thread `tid` out of the table without freeing its id (a clone that failed: its
+    /// caller frees the id).
+    pub fn forget_thread(&self, tid: i32) {
+        self.pid_table().threads.remove(&tid);
+    }
+
     /// Forgets thread `tid` (not a process's first thread, which goes when it is reaped).
     pub fn remove_thread(&self, tid: i32) {
         let mut t = self.pid_table();
