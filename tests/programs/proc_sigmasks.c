@@ -21,6 +21,7 @@ int main(void) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "Sig", 3) || !strncmp(line, "ShdPnd", 6) || !strncmp(line, "NoNewPrivs", 10)) fputs(line, stdout);
+        /* SigQ counts the whole user's queued signals on Linux: other programs' too. */
+        if ((!strncmp(line, "Sig", 3) && strncmp(line, "SigQ", 4)) || !strncmp(line, "ShdPnd", 6) || !strncmp(line, "NoNewPrivs", 10)) fputs(line, stdout);
     return 0;
 }

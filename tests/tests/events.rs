@@ -42,3 +42,23 @@ fn signal_driven_io() {
     assert!(out.contains("after FIOASYNC off: EAGAIN\n"), "{out}");
     assert!(out.contains("FIOASYNC /dev/null: ENOTTY\n"), "{out}");
 }
+
+/// Directory notification (fcntl F_NOTIFY): the F_SETSIG signal with si_fd for creations,
+/// renames and deletions in the directory; requests add up; 0 ends one; a one-shot request
+/// ends with its first signal; a file is ENOTDIR. The same answers as natively.
+#[test]
+fn dnotify_signals_directory_changes() {
+    let prog = compile("dnotify", &[]);
+    let dir = TempDir::new("dnotify");
+    let pair = assert_same(&[prog.to_str().unwrap(), dir.path().to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.contains("rename: signalled, si_fd the watching fd, si_code 3\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("create after the one shot: no signal\n"),
+        "{out}"
+    );
+}

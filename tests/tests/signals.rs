@@ -40,7 +40,7 @@ fn alternate_stack_across_fork_thread_and_exec() {
     );
 }
 
-/// /proc/self/status's signal lines (SigQ, SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt) and
+/// /proc/self/status's signal lines (SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt) and
 /// NoNewPrivs match Linux's for the same program.
 #[test]
 fn proc_status_shows_signal_masks() {
@@ -51,4 +51,19 @@ fn proc_status_shows_signal_masks() {
     assert!(out.contains("SigIgn:\t0000000000001000\n"), "{out}");
     assert!(out.contains("SigCgt:\t0000000000004200\n"), "{out}");
     assert!(out.contains("NoNewPrivs:\t1\n"), "{out}");
+}
+
+/// Real-time signals queue, each instance delivered in order with its value, to
+/// sigtimedwait and to a handler; standard signals do not (signal(7)).
+#[test]
+fn real_time_signals_queue() {
+    let prog = compile("rt_queue", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "took SIGUSR1 value 0\ntook RTMIN+2 value 10\ntook RTMIN+2 value 20\n\
+         took RTMIN+2 value 30\ntook RTMIN+2 value 40\ntook RTMIN+2 value 50\n\
+         handler ran 4 times, last value 4\n"
+    );
 }

@@ -168,6 +168,38 @@ fn check(file: &File) {
     send(&kernel, owner, info);
 }
 
+/// dnotify's signal for `file` (see `dnotify`): its F_SETSIG signal with si_code POLL_MSG,
+/// si_band POLLIN|POLLRDNORM|POLLMSG and si_fd, or plain SIGIO, to its owner, as Linux's
+/// `send_sigio(..., POLL_MSG)`.
+pub fn signal_message(file: &File) {
+    const POLL_MSG: i32 = 3;
+    const POLLMSG: i64 = 0x400;
+    let (owner, sig, kernel, fd) = {
+        let st = file.fasync();
+        (st.owner, st.sig, st.kernel.clone(), st.fd)
+    };
+    let Some(kernel) = kernel.upgrade() else {
+        return;
+    };
+    if owner.id == 0 {
+        return;
+    }
+    let info = match sig {
+        0 => SigInfo {
+            signo: libc::SIGIO,
+            code: crate::kernel::signal::SI_KERNEL,
+            ..SigInfo::default()
+        },
+        sig => SigInfo {
+            signo: sig,
+            code: POLL_MSG,
+            poll: Some((i64::from(POLLIN | POLLRDNORM) | POLLMSG, fd)),
+            ..SigInfo::default()
+        },
+    };
+    send(&kernel, owner, info);
+}
+
 /// Sends an I/O signal to `owner`; a target that is gone is skipped.
 fn send(kernel: &Kernel, owner: Owner, info: SigInfo) {
     match owner.kind {

@@ -249,9 +249,9 @@ impl Drop for Inotify {
     }
 }
 
-/// Whether any watch exists (else VFS operations need not look).
+/// Whether any watch exists, inotify's or dnotify's (else VFS operations need not look).
 pub fn active() -> bool {
-    WATCHES.load(Ordering::SeqCst) != 0
+    WATCHES.load(Ordering::SeqCst) != 0 || super::dnotify::active()
 }
 
 fn each(f: impl Fn(&Inotify) -> bool) {
@@ -289,6 +289,7 @@ pub fn child_event(dir: &Dentry, name: &[u8], mask: u32, cookie: u32) {
     }
     if let Some((key, _)) = key_of(dir) {
         each(|i| i.event(key, mask, cookie, name, false));
+        super::dnotify::event(key, mask);
     }
 }
 
@@ -308,6 +309,7 @@ pub fn file_event(d: &Dentry, mask: u32) {
     if let Some((pkey, _)) = d.parent().as_deref().and_then(key_of) {
         let name = d.name();
         each(|i| i.event(pkey, mask, 0, &name, unlinked));
+        super::dnotify::event(pkey, mask);
     }
     each(|i| i.event(key, mask, 0, &[], unlinked));
 }

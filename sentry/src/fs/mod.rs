@@ -3,6 +3,7 @@
 //! [`Path`](crate::vfs::Path), which the open file keeps.
 
 pub mod dev;
+pub mod dnotify;
 pub mod epoll;
 pub mod eventfd;
 pub mod fasync;

@@ -198,11 +198,20 @@ impl SigInfo {
     }
 }
 
-/// Pending signals: a set, and the info of each (standard signals do not queue).
+/// The first real-time signal (the kernel's SIGRTMIN; glibc keeps 32 and 33 for itself).
+pub const SIGRTMIN: i32 = 32;
+/// At most this many instances of real-time signals wait behind the first of each, per
+/// thread or process (Linux's limit is RLIMIT_SIGPENDING per user).
+const MAX_QUEUED: usize = 4096;
+
+/// Pending signals: a set, and the info of each. Standard signals do not queue; each
+/// real-time signal sent is delivered, in order (signal(7)): instances past the first wait in
+/// `queued`.
 #[derive(Clone)]
 pub struct SigPending {
     pub set: u64,
     pub info: [SigInfo; NSIG],
+    queued: std::collections::VecDeque<SigInfo>,
 }
 
 impl Default for SigPending {
@@ -210,27 +219,40 @@ impl Default for SigPending {
         SigPending {
             set: 0,
             info: [SigInfo::default(); NSIG],
+            queued: std::collections::VecDeque::new(),
         }
     }
 }
 
 impl SigPending {
-    /// Makes `info` pending; false if its signal was pending already (it does not queue).
+    /// Makes `info` pending; false if it was not (a standard signal pending already, or the
+    /// real-time queue full).
     pub fn add(&mut self, info: SigInfo) -> bool {
         let bit = sig_bit(info.signo);
         if self.set & bit != 0 {
-            return false;
+            if info.signo < SIGRTMIN || self.queued.len() >= MAX_QUEUED {
+                return false;
+            }
+            self.queued.push_back(info);
+            return true;
         }
         self.set |= bit;
         self.info[(info.signo - 1) as usize] = info;
         true
     }
 
+    /// How many signals are pending, queued instances included (/proc's SigQ).
+    pub fn count(&self) -> usize {
+        self.set.count_ones() as usize + self.queued.len()
+    }
+
     /// Discards the pending signals whose info matches `f` (a deleted or re-armed timer's).
     pub fn remove_where(&mut self, f: impl Fn(&SigInfo) -> bool) {
+        self.queued.retain(|i| !f(i));
         for i in 0..NSIG {
             if self.set & (1 << i) != 0 && f(&self.info[i]) {
                 self.set &= !(1 << i);
+                self.promote(i as i32 + 1);
             }
         }
     }
@@ -243,7 +265,22 @@ impl SigPending {
         }
         let sig = ready.trailing_zeros() as i32 + 1;
         self.set &= !sig_bit(sig);
-        Some(self.info[(sig - 1) as usize])
+        let info = self.info[(sig - 1) as usize];
+        self.promote(sig);
+        Some(info)
+    }
+
+    /// The next queued instance of `sig`, if any, becomes the pending one.
+    fn promote(&mut self, sig: i32) {
+        if sig < SIGRTMIN {
+            return;
+        }
+        if let Some(at) = self.queued.iter().position(|i| i.signo == sig) {
+            if let Some(next) = self.queued.remove(at) {
+                self.set |= sig_bit(sig);
+                self.info[(sig - 1) as usize] = next;
+            }
+        }
     }
 }
 

@@ -354,6 +354,10 @@ pub fn sys_fcntl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             file.fasync().set_owner(&task.kernel, owner);
             Ok(0)
         }
+        crate::fs::dnotify::F_NOTIFY => {
+            crate::fs::dnotify::set(&task.kernel, task.process.pid, &file, fd, a.uint(2))?;
+            Ok(0)
+        }
         fasync::F_GETSIG => Ok(file.fasync().sig as u64),
         fasync::F_SETSIG => {
             let sig = a.int(2);

@@ -178,7 +178,7 @@ table! {
     CHDIR => fs::sys_chdir, Full;
     FCHDIR => fs::sys_fchdir, Full;
     UMASK => fs::sys_umask, Full;
-    FCNTL => fs::sys_fcntl, Partial("no leases (F_SETLEASE) or F_NOTIFY; F_SETOWN/F_SETSIG I/O signals come from a watcher thread just after the event, not within the call that made it");
+    FCNTL => fs::sys_fcntl, Partial("no leases (F_SETLEASE); F_NOTIFY sees the sandbox's own changes only; F_SETOWN/F_SETSIG I/O signals come from a watcher thread just after the event, not within the call that made it");
     PIPE => fs::sys_pipe, Partial("no packet mode (O_DIRECT)");
     PIPE2 => fs::sys_pipe2, Partial("no packet mode (O_DIRECT)");
     DUP => fs::sys_dup, Full;

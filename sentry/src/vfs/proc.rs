@@ -540,12 +540,8 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
     // Signals queued to the process's threads and the process, and the limit on them.
     let queued = {
         let s = p.lock();
-        let threads: u32 = s
-            .thread_signals
-            .values()
-            .map(|t| t.pending().set.count_ones())
-            .sum();
-        threads + s.pending.set.count_ones()
+        let threads: usize = s.thread_signals.values().map(|t| t.pending().count()).sum();
+        threads + s.pending.count()
     };
     let queue_limit = sigpending_limit();
     // Ignored and caught signals, one bit per signal (bit 0: signal 1), as Linux shows them.
