@@ -576,3 +576,27 @@ fn shared_mappings_of_volume_files_reach_the_host() {
         assert_eq!(&unmapped[..22], b"written, then unmapped");
     }
 }
+
+/// SQLite in WAL mode on a volume (its -shm index is a MAP_SHARED mapping, its locks fcntl
+/// locks, its commits fsyncs): what the sandbox wrote, the host's sqlite3 reads afterwards.
+#[test]
+fn sqlite_wal_database_on_a_volume_reaches_the_host() {
+    let sqlite = require_tool("/usr/bin/sqlite3");
+    let vol = TempDir::new("sqlite-vol");
+    let spec = format!("{}:/data", vol.path().display());
+    let sql = "PRAGMA journal_mode=WAL; CREATE TABLE t(x); \
+               WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<1000) \
+               INSERT INTO t SELECT i FROM n; SELECT count(*), sum(x) FROM t;";
+    let out = run_blinders(
+        &["do", "--volume", &spec, "--", sqlite, "/data/t.db", sql],
+        &RunOpts::new(),
+    );
+    out.assert_code(0);
+    assert_eq!(out.stdout_str(), "wal\n1000|500500\n", "{}", out.describe());
+    let host = std::process::Command::new(sqlite)
+        .arg(vol.path().join("t.db"))
+        .arg("SELECT count(*), sum(x) FROM t; PRAGMA integrity_check;")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&host.stdout), "1000|500500\nok\n");
+}
