@@ -302,3 +302,25 @@ fn iproute2_sees_a_fresh_loopback_namespace() {
         sandboxed.stdout_str()
     );
 }
+
+/// IP control messages on received UDP datagrams (IP_PKTINFO, IP_RECVTTL, IP_RECVTOS;
+/// IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS) carry what Linux's would, with the
+/// sender's TTL/TOS and hop limit/traffic class, truncated with MSG_CTRUNC as Linux does
+/// (DNS servers ask for IP_PKTINFO; CPython's test_socket found them missing).
+#[test]
+fn udp_control_messages_match_linux() {
+    let prog = compile("udp_cmsg", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.contains(
+            "  IP_PKTINFO ifindex 1 spec_dst 127.0.0.2 addr 127.0.0.2\n  IP_TTL 17\n  IP_TOS 16"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  IPV6_PKTINFO addr ::1 ifindex 1\n  IPV6_HOPLIMIT 9\n  IPV6_TCLASS 32\n"),
+        "{out}"
+    );
+}

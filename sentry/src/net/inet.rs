@@ -99,10 +99,16 @@ fn source_for(dst: &Ipv6Addr) -> Ipv6Addr {
     }
 }
 
-/// One UDP datagram and its sender.
+/// One UDP datagram, its sender, and what its IP header would carry for the receiver's
+/// control messages.
 struct Datagram {
     data: Vec<u8>,
     from: Endpoint,
+    /// The address it was sent to.
+    to: Ipv6Addr,
+    /// The sender's TTL / hop limit and TOS / traffic class.
+    ttl: i32,
+    tos: i32,
 }
 
 struct Sock {
@@ -214,6 +220,60 @@ impl Sock {
 }
 
 /// `struct sockaddr_in` or `struct sockaddr_in6` for an endpoint.
+/// The IP control messages a datagram gives a receiver that asked for them (IP_PKTINFO,
+/// IP_RECVTTL, IP_RECVTOS for IPv4 packets; IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT,
+/// IPV6_RECVTCLASS on IPv6 sockets), in the order Linux puts them. The interface is always
+/// `lo` (index 1).
+fn ip_control(
+    opts: &std::collections::BTreeMap<(i32, i32), i32>,
+    v6: bool,
+    d: &Datagram,
+) -> Vec<(i32, i32, Vec<u8>)> {
+    let on = |level, name| opts.get(&(level, name)).is_some_and(|&v| v != 0);
+    let mut out = Vec::new();
+    let v4 = d.to.to_ipv4_mapped();
+    if let Some(to) = v4 {
+        if on(libc::IPPROTO_IP, libc::IP_PKTINFO) {
+            // struct in_pktinfo: ifindex, the local address, the header's destination.
+            let mut b = 1i32.to_ne_bytes().to_vec();
+            b.extend_from_slice(&to.octets());
+            b.extend_from_slice(&to.octets());
+            out.push((libc::IPPROTO_IP, libc::IP_PKTINFO, b));
+        }
+        if on(libc::IPPROTO_IP, libc::IP_RECVTTL) {
+            out.push((libc::IPPROTO_IP, libc::IP_TTL, d.ttl.to_ne_bytes().to_vec()));
+        }
+        if on(libc::IPPROTO_IP, libc::IP_RECVTOS) {
+            out.push((libc::IPPROTO_IP, libc::IP_TOS, vec![d.tos as u8]));
+        }
+    }
+    if v6 {
+        if on(libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO) {
+            // struct in6_pktinfo: the destination (v4-mapped for an IPv4 packet), ifindex.
+            let mut b = d.to.octets().to_vec();
+            b.extend_from_slice(&1i32.to_ne_bytes());
+            out.push((libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, b));
+        }
+        if v4.is_none() {
+            if on(libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT) {
+                out.push((
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_HOPLIMIT,
+                    d.ttl.to_ne_bytes().to_vec(),
+                ));
+            }
+            if on(libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS) {
+                out.push((
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_TCLASS,
+                    d.tos.to_ne_bytes().to_vec(),
+                ));
+            }
+        }
+    }
+    out
+}
+
 fn sockaddr(v6: bool, e: Endpoint) -> Vec<u8> {
     if v6 {
         let mut v = vec![0u8; SOCKADDR_IN6_LEN];
@@ -780,6 +840,23 @@ impl InetSocket {
                 return Err(Errno::EINVAL);
             }
             let src = source_for(&dst.ip);
+            // What the IP header would carry: the sender's TTL (hop limit) and TOS (class).
+            let (ttl, tos) = {
+                let o = &net.sock(id).proto_opts;
+                if dst.ip.to_ipv4_mapped().is_some() {
+                    (
+                        *o.get(&(libc::IPPROTO_IP, libc::IP_TTL)).unwrap_or(&64),
+                        *o.get(&(libc::IPPROTO_IP, libc::IP_TOS)).unwrap_or(&0),
+                    )
+                } else {
+                    (
+                        *o.get(&(libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS))
+                            .unwrap_or(&64),
+                        *o.get(&(libc::IPPROTO_IPV6, libc::IPV6_TCLASS))
+                            .unwrap_or(&0),
+                    )
+                }
+            };
             let mut from = net.autobind(id)?;
             if from.ip.is_unspecified() || from.ip == v4_any() {
                 from.ip = src;
@@ -802,6 +879,9 @@ impl InetSocket {
                 t.dgrams.push_back(Datagram {
                     data: msg.data,
                     from,
+                    to: dst.ip,
+                    ttl,
+                    tos,
                 });
                 t.gen += 1;
                 poll::notify_scoped();
@@ -836,6 +916,7 @@ impl InetSocket {
                     n
                 },
                 addr: Some(sockaddr(v6, d.from)),
+                control: ip_control(&me.proto_opts, v6, d),
                 flags: if n < d.data.len() { libc::MSG_TRUNC } else { 0 },
                 ..Received::default()
             };
@@ -1187,8 +1268,16 @@ impl Socket for InetSocket {
                 int(i32::from(self.with(|s| s.v6only)))
             }
             (libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS) if self.v6 => stored(64),
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_TCLASS
+                | libc::IPV6_RECVPKTINFO
+                | libc::IPV6_RECVHOPLIMIT
+                | libc::IPV6_RECVTCLASS,
+            ) if self.v6 => stored(0),
             (libc::IPPROTO_IP, libc::IP_TOS) => stored(0),
             (libc::IPPROTO_IP, libc::IP_TTL) => stored(64),
+            (libc::IPPROTO_IP, libc::IP_PKTINFO | libc::IP_RECVTTL | libc::IP_RECVTOS) => stored(0),
             _ => Err(Errno::ENOPROTOOPT),
         }
     }
@@ -1244,6 +1333,19 @@ impl Socket for InetSocket {
                     return Err(Errno::EINVAL);
                 }
                 store(if v == -1 { 64 } else { v })
+            }
+            (
+                libc::IPPROTO_IPV6,
+                libc::IPV6_RECVPKTINFO | libc::IPV6_RECVHOPLIMIT | libc::IPV6_RECVTCLASS,
+            ) if self.v6 => store(i32::from(v != 0)),
+            (libc::IPPROTO_IPV6, libc::IPV6_TCLASS) if self.v6 => {
+                if !(-1..=255).contains(&v) {
+                    return Err(Errno::EINVAL);
+                }
+                store(v.max(0))
+            }
+            (libc::IPPROTO_IP, libc::IP_PKTINFO | libc::IP_RECVTTL | libc::IP_RECVTOS) => {
+                store(i32::from(v != 0))
             }
             (libc::IPPROTO_IP, libc::IP_TOS) => store(v & 0xff),
             (libc::IPPROTO_IP, libc::IP_TTL) => {

@@ -113,6 +113,9 @@ pub struct Received {
     pub rights: Vec<Arc<File>>,
     /// SCM_CREDENTIALS for the app (the receiver asked with SO_PASSCRED).
     pub cred: Option<Ucred>,
+    /// Other control messages the receiver asked for, in order: (level, type, data)
+    /// (IP_PKTINFO, IPV6_HOPLIMIT...).
+    pub control: Vec<(i32, i32, Vec<u8>)>,
     /// `msg_flags`: MSG_TRUNC, MSG_EOR...
     pub flags: i32,
 }

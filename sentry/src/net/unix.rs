@@ -833,6 +833,7 @@ impl UnixSocket {
                 cred: Self::cred_for(passcred, m.cred),
                 flags: if n < m.data.len() { libc::MSG_TRUNC } else { 0 },
                 rights: Vec::new(),
+                control: Vec::new(),
             };
             if peek {
                 out.rights = m.rights.clone();

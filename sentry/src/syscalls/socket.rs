@@ -502,10 +502,13 @@ fn recv_control(
     };
     let rights = std::mem::take(&mut r.rights);
     if m.control == 0 {
-        if r.cred.is_some() || !rights.is_empty() {
+        if r.cred.is_some() || !rights.is_empty() || !r.control.is_empty() {
             c.flags |= libc::MSG_CTRUNC;
         }
         return Ok(c);
+    }
+    for (level, ty, data) in std::mem::take(&mut r.control) {
+        c.put(level, ty, &data);
     }
     if let Some(cred) = r.cred {
         let mut d = cred.pid.to_ne_bytes().to_vec();
