@@ -324,3 +324,15 @@ fn udp_control_messages_match_linux() {
         "{out}"
     );
 }
+
+/// UDP-Lite: datagrams over IPv4 and IPv6, a port space of its own, the checksum coverage
+/// options as Linux clamps them, SO_PROTOCOL; the same answers as natively.
+#[test]
+fn udplite_matches_linux() {
+    let prog = compile("udplite", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(out.contains("  recv: 4 lite\n  SO_PROTOCOL 136\n"), "{out}");
+    assert!(out.contains("  cscov 5 -> send 8 recv 8\n"), "{out}");
+}

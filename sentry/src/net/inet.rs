@@ -54,6 +54,9 @@ const TCP_DEFAULTS: [(i32, i32); 3] = [
 pub enum Proto {
     Tcp,
     Udp,
+    /// UDP-Lite (udplite(7)): UDP with partial checksums, its own port space. On the
+    /// loopback nothing is corrupted, so only the checksum coverage options differ.
+    UdpLite,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,6 +223,10 @@ impl Sock {
 }
 
 /// `struct sockaddr_in` or `struct sockaddr_in6` for an endpoint.
+/// udplite(7)'s checksum coverage options (level IPPROTO_UDPLITE).
+const UDPLITE_SEND_CSCOV: i32 = 10;
+const UDPLITE_RECV_CSCOV: i32 = 11;
+
 /// The IP control messages a datagram gives a receiver that asked for them (IP_PKTINFO,
 /// IP_RECVTTL, IP_RECVTOS for IPv4 packets; IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT,
 /// IPV6_RECVTCLASS on IPv6 sockets), in the order Linux puts them. The interface is always
@@ -383,7 +390,7 @@ impl Net {
                 return false;
             }
             let reuse = me.opts.reuseaddr && o.opts.reuseaddr;
-            !(reuse && (me.proto == Proto::Udp || o.state != State::Listening))
+            !(reuse && (me.proto != Proto::Tcp || o.state != State::Listening))
         })
     }
 
@@ -815,6 +822,7 @@ impl InetSocket {
     }
 
     fn send_udp(&self, msg: SendMsg) -> Result<usize, Errno> {
+        let me_proto = self.proto;
         let len = msg.data.len();
         if len > if self.v6 { UDP_MAX_V6 } else { UDP_MAX_V4 } {
             return Err(Errno::EMSGSIZE);
@@ -861,7 +869,7 @@ impl InetSocket {
             if from.ip.is_unspecified() || from.ip == v4_any() {
                 from.ip = src;
             }
-            let Some(to) = net.lookup(Proto::Udp, dst, false) else {
+            let Some(to) = net.lookup(me_proto, dst, false) else {
                 // The port unreachable that comes back is an error for a connected socket.
                 if connected.is_some() {
                     net.sock(id).err = libc::ECONNREFUSED;
@@ -933,7 +941,7 @@ impl InetSocket {
     fn recv(&self, len: usize, flags: i32) -> Result<Received, Errno> {
         match self.proto {
             Proto::Tcp => self.recv_tcp(len, flags),
-            Proto::Udp => self.recv_udp(len, flags),
+            Proto::Udp | Proto::UdpLite => self.recv_udp(len, flags),
         }
     }
 }
@@ -1014,7 +1022,7 @@ impl Socket for InetSocket {
     fn sock_type(&self) -> i32 {
         match self.proto {
             Proto::Tcp => libc::SOCK_STREAM,
-            Proto::Udp => libc::SOCK_DGRAM,
+            Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
         }
     }
 
@@ -1022,6 +1030,7 @@ impl Socket for InetSocket {
         match self.proto {
             Proto::Tcp => libc::IPPROTO_TCP,
             Proto::Udp => libc::IPPROTO_UDP,
+            Proto::UdpLite => libc::IPPROTO_UDPLITE,
         }
     }
 
@@ -1147,7 +1156,7 @@ impl Socket for InetSocket {
                 // Dissolves a UDP association (a TCP socket here has nothing to undo
                 // unless connected, which Linux resets).
                 self.with(|s| {
-                    if s.proto == Proto::Udp {
+                    if s.proto != Proto::Tcp {
                         s.remote = None;
                         s.state = State::Unconnected;
                     }
@@ -1159,7 +1168,7 @@ impl Socket for InetSocket {
         let dst = self.route(dst)?;
         match self.proto {
             Proto::Tcp => self.connect_tcp(dst, nonblock),
-            Proto::Udp => self.run(|net| {
+            Proto::Udp | Proto::UdpLite => self.run(|net| {
                 let src = source_for(&dst.ip);
                 let mut local = net.autobind(self.id)?;
                 if local.ip.is_unspecified() || local.ip == v4_any() {
@@ -1180,7 +1189,7 @@ impl Socket for InetSocket {
 
     fn getpeername(&self) -> Result<Vec<u8>, Errno> {
         self.with(|s| match s.remote {
-            Some(r) if s.proto == Proto::Udp || !s.closed() => Ok(s.sockaddr(Some(r))),
+            Some(r) if s.proto != Proto::Tcp || !s.closed() => Ok(s.sockaddr(Some(r))),
             _ => Err(Errno::ENOTCONN),
         })
     }
@@ -1193,7 +1202,7 @@ impl Socket for InetSocket {
                 // for an unconnected one, which cannot send anyway).
                 self.send_tcp(&msg.data, msg.flags)
             }
-            Proto::Udp => self.send_udp(msg),
+            Proto::Udp | Proto::UdpLite => self.send_udp(msg),
         }
     }
 
@@ -1278,6 +1287,12 @@ impl Socket for InetSocket {
             (libc::IPPROTO_IP, libc::IP_TOS) => stored(0),
             (libc::IPPROTO_IP, libc::IP_TTL) => stored(64),
             (libc::IPPROTO_IP, libc::IP_PKTINFO | libc::IP_RECVTTL | libc::IP_RECVTOS) => stored(0),
+            // Readable on any UDP socket (udp_lib_getsockopt), settable only on UDP-Lite.
+            (libc::IPPROTO_UDPLITE, UDPLITE_SEND_CSCOV | UDPLITE_RECV_CSCOV)
+                if self.proto != Proto::Tcp =>
+            {
+                stored(0)
+            }
             _ => Err(Errno::ENOPROTOOPT),
         }
     }
@@ -1347,6 +1362,12 @@ impl Socket for InetSocket {
             (libc::IPPROTO_IP, libc::IP_PKTINFO | libc::IP_RECVTTL | libc::IP_RECVTOS) => {
                 store(i32::from(v != 0))
             }
+            // udplite(7): a coverage below the 8-byte header is the header's.
+            (libc::IPPROTO_UDPLITE, UDPLITE_SEND_CSCOV | UDPLITE_RECV_CSCOV)
+                if self.proto == Proto::UdpLite =>
+            {
+                store(if v != 0 && v < 8 { 8 } else { v.min(0xffff) })
+            }
             (libc::IPPROTO_IP, libc::IP_TOS) => store(v & 0xff),
             (libc::IPPROTO_IP, libc::IP_TTL) => {
                 if !(-1..=255).contains(&v) || v == 0 {
@@ -1391,7 +1412,7 @@ impl FileOps for InetSocket {
         match self.proto {
             // Straight from the caller's buffer into the peer's queue.
             Proto::Tcp => self.send_tcp(buf, flags),
-            Proto::Udp => self.send_udp(SendMsg {
+            Proto::Udp | Proto::UdpLite => self.send_udp(SendMsg {
                 data: buf.to_vec(),
                 flags,
                 ..SendMsg::default()
@@ -1425,7 +1446,7 @@ impl FileOps for InetSocket {
                 }
                 Ok(match s.proto {
                     Proto::Tcp => s.stream.len(),
-                    Proto::Udp => s.dgrams.front().map_or(0, |d| d.data.len()),
+                    Proto::Udp | Proto::UdpLite => s.dgrams.front().map_or(0, |d| d.data.len()),
                 })
             })?,
             // SIOCOUTQ: nothing waits to be sent; the loopback delivers at once.
@@ -1471,7 +1492,7 @@ impl FileOps for InetSocket {
                         m |= POLLOUT | POLLWRNORM;
                     }
                 }
-                Proto::Udp => {
+                Proto::Udp | Proto::UdpLite => {
                     if s.shutdown == SHUTDOWN_MASK {
                         m |= POLLHUP;
                     }

@@ -402,6 +402,7 @@ fn inet_proto(ty: i32, protocol: i32) -> Result<inet::Proto, Errno> {
     match ty {
         libc::SOCK_STREAM if matches!(protocol, 0 | libc::IPPROTO_TCP) => Ok(inet::Proto::Tcp),
         libc::SOCK_DGRAM if matches!(protocol, 0 | libc::IPPROTO_UDP) => Ok(inet::Proto::Udp),
+        libc::SOCK_DGRAM if protocol == libc::IPPROTO_UDPLITE => Ok(inet::Proto::UdpLite),
         libc::SOCK_STREAM | libc::SOCK_DGRAM | libc::SOCK_RAW => Err(Errno::EPROTONOSUPPORT),
         _ => Err(Errno::ESOCKTNOSUPPORT),
     }

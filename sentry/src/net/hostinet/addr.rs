@@ -81,7 +81,7 @@ pub(super) fn connect(is_v6: bool, proto: Proto, raw: &[u8]) -> Result<Dest, Err
     }
     // A UDP socket of AF_INET6 takes an IPv4 destination (for a v6-only one the host answers
     // EAFNOSUPPORT, as Linux does).
-    let v4_ok = !is_v6 || proto == Proto::Udp;
+    let v4_ok = !is_v6 || proto != Proto::Tcp;
     if fam == libc::AF_INET && v4_ok {
         if raw.len() < SOCKADDR_IN_LEN {
             return Err(Errno::EINVAL);

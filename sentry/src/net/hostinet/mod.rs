@@ -143,11 +143,12 @@ impl HostNet {
             if v6 { libc::AF_INET6 } else { libc::AF_INET },
             match proto {
                 Proto::Tcp => libc::SOCK_STREAM,
-                Proto::Udp => libc::SOCK_DGRAM,
+                Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
             },
             match proto {
                 Proto::Tcp => libc::IPPROTO_TCP,
                 Proto::Udp => libc::IPPROTO_UDP,
+                Proto::UdpLite => libc::IPPROTO_UDPLITE,
             },
         );
         let fd = sys::socket(family, ty, protocol)?;
@@ -287,7 +288,7 @@ impl HostSocket {
         let hflags = flags & SEND_FLAGS;
         let timeout = self.local().sndtimeo;
         let fd = self.fd();
-        if self.proto == Proto::Udp {
+        if self.proto != Proto::Tcp {
             return self.block(nonblock, timeout, || {
                 again(sys::sendto(fd, data, hflags, dest.as_deref()))
             });
@@ -320,7 +321,7 @@ impl HostSocket {
         let hflags = flags & RECV_FLAGS;
         let timeout = self.local().rcvtimeo;
         let fd = self.fd();
-        if self.proto == Proto::Udp {
+        if self.proto != Proto::Tcp {
             let r = self.block(nonblock, timeout, || {
                 again(sys::recvmsg(fd, &mut *buf, hflags))
             })?;
@@ -359,7 +360,7 @@ impl HostSocket {
 
     fn recv(&self, len: usize, flags: i32) -> Result<Received, Errno> {
         let cap = match self.proto {
-            Proto::Udp => DGRAM_MAX,
+            Proto::Udp | Proto::UdpLite => DGRAM_MAX,
             Proto::Tcp if flags & libc::MSG_WAITALL != 0 => WAITALL_MAX,
             Proto::Tcp => STREAM_CHUNK,
         };
@@ -427,7 +428,7 @@ impl Socket for HostSocket {
     fn sock_type(&self) -> i32 {
         match self.proto {
             Proto::Tcp => libc::SOCK_STREAM,
-            Proto::Udp => libc::SOCK_DGRAM,
+            Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
         }
     }
 
@@ -435,6 +436,7 @@ impl Socket for HostSocket {
         match self.proto {
             Proto::Tcp => libc::IPPROTO_TCP,
             Proto::Udp => libc::IPPROTO_UDP,
+            Proto::UdpLite => libc::IPPROTO_UDPLITE,
         }
     }
 
@@ -520,7 +522,7 @@ impl Socket for HostSocket {
         let dest = match (&msg.addr, self.proto) {
             // tcp_sendmsg ignores a destination.
             (_, Proto::Tcp) | (None, _) => None,
-            (Some(raw), Proto::Udp) => match addr::sendto(self.v6, raw)? {
+            (Some(raw), Proto::Udp | Proto::UdpLite) => match addr::sendto(self.v6, raw)? {
                 Dest::Addr(a) => Some(a),
                 Dest::Unspec => None,
             },
