@@ -4,6 +4,7 @@
  * buffer is too small. Prints each control message. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,32 @@ static void show(const char *label, int fd, size_t ctl_size) {
     }
 }
 
+/* sendmsg of "ctl" to `to` with one or two int control messages (len bytes of each value;
+ * a second length of 0 leaves the second out). Prints the result and errno. */
+static void send_ctl(const char *what, int fd, void *to, socklen_t tolen, int l1, int t1, int v1,
+                     int len1, int l2, int t2, int v2, int len2) {
+    char ctl[64];
+    memset(ctl, 0, sizeof ctl);
+    struct iovec iov = {"ctl", 3};
+    struct msghdr m = {.msg_name = to, .msg_namelen = tolen, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = ctl, .msg_controllen = CMSG_SPACE(len1) + (len2 ? CMSG_SPACE(len2) : 0)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = l1, c->cmsg_type = t1, c->cmsg_len = CMSG_LEN(len1);
+    if (len1 == 1) *(unsigned char *)CMSG_DATA(c) = v1;
+    else memcpy(CMSG_DATA(c), &v1, 4);
+    if (len2) {
+        c = CMSG_NXTHDR(&m, c);
+        c->cmsg_level = l2, c->cmsg_type = t2, c->cmsg_len = CMSG_LEN(len2);
+        if (len2 == 1) *(unsigned char *)CMSG_DATA(c) = v2;
+        else memcpy(CMSG_DATA(c), &v2, 4);
+    }
+    ssize_t n = sendmsg(fd, &m, 0);
+    if (n < 0)
+        printf("%s: -1 %s\n", what, strerrorname_np(errno));
+    else
+        printf("%s: %zd\n", what, n);
+}
+
 int main(void) {
     int one = 1;
     /* IPv4. */
@@ -88,5 +115,18 @@ int main(void) {
     show("v6, no control buffer", r6, 0);
     int bad = 300;
     printf("IPV6_TCLASS 300: %d\n", setsockopt(s6, IPPROTO_IPV6, IPV6_TCLASS, &bad, sizeof bad));
+
+    /* Per-datagram settings in sendmsg's control messages. */
+    send_ctl("v6 HOPLIMIT 5, TCLASS 7", s6, &b, sizeof b, IPPROTO_IPV6, IPV6_HOPLIMIT, 5, 4, IPPROTO_IPV6, IPV6_TCLASS, 7, 4);
+    show("v6 with per-datagram settings", r6, 256);
+    send_ctl("v6 TCLASS of 5 bytes", s6, &b, sizeof b, IPPROTO_IPV6, IPV6_TCLASS, 7, 5, 0, 0, 0, 0);
+    send_ctl("v6 HOPLIMIT 256", s6, &b, sizeof b, IPPROTO_IPV6, IPV6_HOPLIMIT, 256, 4, 0, 0, 0, 0);
+    send_ctl("v6 unknown type", s6, &b, sizeof b, IPPROTO_IPV6, 9999, 1, 4, 0, 0, 0, 0);
+    send_ctl("v6 IP-level TTL (skipped)", s6, &b, sizeof b, IPPROTO_IP, IP_TTL, 3, 4, 0, 0, 0, 0);
+    show("v6 after the skipped one", r6, 256);
+    a.sin_addr.s_addr = inet_addr("127.0.0.1");
+    send_ctl("v4 TTL 3, TOS 8 (1 byte)", s, &a, sizeof a, IPPROTO_IP, IP_TTL, 3, 4, IPPROTO_IP, IP_TOS, 8, 1);
+    show("v4 with per-datagram settings", r, 256);
+    send_ctl("v4 TTL 0", s, &a, sizeof a, IPPROTO_IP, IP_TTL, 0, 4, 0, 0, 0, 0);
     return 0;
 }

@@ -823,6 +823,7 @@ impl InetSocket {
 
     fn send_udp(&self, msg: SendMsg) -> Result<usize, Errno> {
         let me_proto = self.proto;
+        let (ttl_over, tos_over) = self.ip_send_control(&msg.ip_control)?;
         let len = msg.data.len();
         if len > if self.v6 { UDP_MAX_V6 } else { UDP_MAX_V4 } {
             return Err(Errno::EMSGSIZE);
@@ -865,6 +866,7 @@ impl InetSocket {
                     )
                 }
             };
+            let (ttl, tos) = (ttl_over.unwrap_or(ttl), tos_over.unwrap_or(tos));
             let mut from = net.autobind(id)?;
             if from.ip.is_unspecified() || from.ip == v4_any() {
                 from.ip = src;
@@ -896,6 +898,69 @@ impl InetSocket {
             }
             Ok(len)
         })
+    }
+
+    /// The per-datagram IP settings of a sendmsg's control messages, checked as Linux's
+    /// ip_cmsg_send (IPv4 sockets: IP_TTL, IP_TOS, IP_PKTINFO) and ip6_datagram_send_ctl
+    /// (IPv6 sockets: IPV6_HOPLIMIT, IPV6_TCLASS, IPV6_PKTINFO) do: a wrong size or value, or
+    /// an unknown type of the socket's own level, is EINVAL; the other level is skipped.
+    /// Returns the TTL (hop limit) and TOS (traffic class) to send with, if given.
+    fn ip_send_control(
+        &self,
+        control: &[(i32, i32, Vec<u8>)],
+    ) -> Result<(Option<i32>, Option<i32>), Errno> {
+        let (mut ttl, mut tos) = (None, None);
+        for (level, ty, data) in control {
+            let int = || -> Result<i32, Errno> {
+                let b: [u8; 4] = data.as_slice().try_into().map_err(|_| Errno::EINVAL)?;
+                Ok(i32::from_ne_bytes(b))
+            };
+            let own = if self.v6 {
+                libc::IPPROTO_IPV6
+            } else {
+                libc::IPPROTO_IP
+            };
+            if *level != own {
+                continue;
+            }
+            match (*level, *ty) {
+                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT | libc::IPV6_TCLASS) => {
+                    let v = int()?;
+                    if !(-1..=255).contains(&v) {
+                        return Err(Errno::EINVAL);
+                    }
+                    if v != -1 {
+                        if *ty == libc::IPV6_HOPLIMIT {
+                            ttl = Some(v);
+                        } else {
+                            tos = Some(v);
+                        }
+                    }
+                }
+                // The source address: the loopback's, whatever it asks.
+                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) if data.len() == 20 => {}
+                (libc::IPPROTO_IP, libc::IP_TTL) => {
+                    let v = int()?;
+                    if !(1..=255).contains(&v) {
+                        return Err(Errno::EINVAL);
+                    }
+                    ttl = Some(v);
+                }
+                (libc::IPPROTO_IP, libc::IP_TOS) => {
+                    let v = match data.len() {
+                        1 => i32::from(data[0]),
+                        _ => int()?,
+                    };
+                    if !(0..=255).contains(&v) {
+                        return Err(Errno::EINVAL);
+                    }
+                    tos = Some(v);
+                }
+                (libc::IPPROTO_IP, libc::IP_PKTINFO) if data.len() == 12 => {}
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        Ok((ttl, tos))
     }
 
     fn recv_udp(&self, len: usize, flags: i32) -> Result<Received, Errno> {

@@ -97,6 +97,9 @@ pub struct SendMsg {
     pub rights: Vec<Arc<File>>,
     /// SCM_CREDENTIALS given by the sender (already checked).
     pub cred: Option<Ucred>,
+    /// IPPROTO_IP and IPPROTO_IPV6 control messages, (level, type, data), for the family to
+    /// check and apply (IP_TTL, IPV6_HOPLIMIT, IPV6_TCLASS...).
+    pub ip_control: Vec<(i32, i32, Vec<u8>)>,
     /// `MSG_*` flags; MSG_DONTWAIT is set for non-blocking files too.
     pub flags: i32,
 }

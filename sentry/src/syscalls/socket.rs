@@ -385,6 +385,8 @@ fn parse_control(task: &Task, ctl: &[u8], msg: &mut SendMsg) -> Result<(), Errno
                 }
                 _ => return Err(Errno::EINVAL),
             }
+        } else if level == libc::IPPROTO_IP || level == libc::IPPROTO_IPV6 {
+            msg.ip_control.push((level, ty, data.to_vec()));
         }
         off += cmsg_align(len);
     }
