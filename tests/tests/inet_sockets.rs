@@ -336,3 +336,16 @@ fn udplite_matches_linux() {
     assert!(out.contains("  recv: 4 lite\n  SO_PROTOCOL 136\n"), "{out}");
     assert!(out.contains("  cscov 5 -> send 8 recv 8\n"), "{out}");
 }
+
+/// Urgent data (MSG_OOB) to a receiver with SO_OOBINLINE arrives inline, in order, as on
+/// Linux (ftplib's abort; CPython's test_ftplib found it refused).
+#[test]
+fn urgent_data_to_an_oobinline_receiver_arrives_inline() {
+    let prog = compile("oob_inline", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert!(pair
+        .sandboxed
+        .stdout_str()
+        .ends_with("received 14 bytes: RETR x\r\nABOR\r\n"));
+}

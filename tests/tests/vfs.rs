@@ -600,3 +600,17 @@ fn sqlite_wal_database_on_a_volume_reaches_the_host() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&host.stdout), "1000|500500\nok\n");
 }
+
+/// Names that are not UTF-8 come back byte for byte from getcwd and the /proc links (they
+/// came back with U+FFFD in them; CPython's test_unicode_file found it).
+#[test]
+fn non_utf8_names_come_back_unchanged() {
+    let prog = compile("raw_names", &[]);
+    let dir = TempDir::new("raw-names");
+    let pair = assert_same(&[prog.to_str().unwrap(), dir.path().to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "getcwd: 64 ff 2e 78\n/proc/self/cwd: 64 ff 2e 78\n/proc/self/fd: 66 fe 80\n"
+    );
+}

@@ -688,11 +688,21 @@ impl InetSocket {
     /// Sends `data` (from a write, or a send's message) on a connection.
     fn send_tcp(&self, data: &[u8], flags: i32) -> Result<usize, Errno> {
         let nonblock = flags & libc::MSG_DONTWAIT != 0;
+        let id = self.id;
         if flags & libc::MSG_OOB != 0 {
-            return Err(Errno::EOPNOTSUPP);
+            // Urgent data to a receiver that asked for it inline (SO_OOBINLINE, as FTP
+            // clients' ABOR expects) is just data, as on Linux; the out-of-band byte of a
+            // receiver without it (recv with MSG_OOB, POLLPRI) is not modelled.
+            let inline = self.run(|net| {
+                let peer = net.sock(id).peer?;
+                let on = net.sock(peer).opts.get(libc::SO_OOBINLINE);
+                Some(on.is_some_and(|v| v.iter().any(|&b| b != 0)))
+            });
+            if inline != Some(true) {
+                return Err(Errno::EOPNOTSUPP);
+            }
         }
         let timeout = self.with(|s| s.opts.sndtimeo);
-        let id = self.id;
         let len = data.len();
         let mut sent = 0usize;
         let r = self.block(nonblock, timeout, |net| {

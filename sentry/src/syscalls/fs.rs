@@ -227,9 +227,9 @@ pub fn sys_getcwd(task: &mut Task, a: &SyscallArgs) -> SysResult {
             // Unlinked, or outside the root (after chroot): unreachable, as Linux answers.
             return Err(Errno::ENOENT);
         }
-        task.kernel.vfs.path_string(&fs.cwd, &fs.root)
+        task.kernel.vfs.path_bytes(&fs.cwd, &fs.root)
     };
-    let mut cwd = cwd.into_bytes();
+    let mut cwd = cwd;
     cwd.push(0);
     if (a.u64(1) as usize) < cwd.len() {
         return Err(Errno::ERANGE);

@@ -656,6 +656,12 @@ impl Vfs {
     /// The path of `p` as seen from `root`, as getcwd and /proc show it. A path that is not
     /// below `root` is shown from the real root; an unlinked one gets " (deleted)".
     pub fn path_string(&self, p: &Path, root: &Path) -> String {
+        String::from_utf8_lossy(&self.path_bytes(p, root)).into_owned()
+    }
+
+    /// As [`Vfs::path_string`], the bytes as they are: file names need not be UTF-8, and
+    /// getcwd, readlink and /proc must give them back unchanged.
+    pub fn path_bytes(&self, p: &Path, root: &Path) -> Vec<u8> {
         let mut parts: Vec<Vec<u8>> = Vec::new();
         let mut cur = p.clone();
         loop {
@@ -673,8 +679,8 @@ impl Vfs {
             }
             let Some(parent) = cur.dentry.parent() else {
                 // Detached (memfd, O_TMPFILE): its own name says what it is.
-                let mut s = String::from_utf8_lossy(&cur.dentry.name()).into_owned();
-                s.push_str(" (deleted)");
+                let mut s = cur.dentry.name();
+                s.extend_from_slice(b" (deleted)");
                 return s;
             };
             parts.push(cur.dentry.name());
@@ -691,11 +697,10 @@ impl Vfs {
         if out.is_empty() {
             out.push(b'/');
         }
-        let mut s = String::from_utf8_lossy(&out).into_owned();
         if p.dentry.is_dead() {
-            s.push_str(" (deleted)");
+            out.extend_from_slice(b" (deleted)");
         }
-        s
+        out
     }
 }
 

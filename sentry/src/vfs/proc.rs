@@ -285,10 +285,10 @@ fn view(p: &Process) -> Result<ProcView, Errno> {
 }
 
 /// The text a file's /proc/PID/fd link shows.
-fn file_name(kern: &Kernel, root: &Path, f: &File) -> String {
+fn file_name(kern: &Kernel, root: &Path, f: &File) -> Vec<u8> {
     match &f.location {
-        Some(p) => kern.vfs.path_string(p, root),
-        None => f.ops.path().to_string(),
+        Some(p) => kern.vfs.path_bytes(p, root),
+        None => f.ops.path().as_bytes().to_vec(),
     }
 }
 
@@ -358,7 +358,7 @@ fn fd_dir(fs: &SynthFs, k: &K, p: &Arc<Process>, info: bool) -> Arc<dyn Inode> {
                         SynthLink::new(&fs2, move || {
                             let kern = kernel(&k3)?;
                             let root = v2.fs.lock().unwrap_or_else(|e| e.into_inner()).root.clone();
-                            Ok(file_name(&kern, &root, &f3).into_bytes())
+                            Ok(file_name(&kern, &root, &f3))
                         })
                         .magic(move || Ok(fd_target(&*kernel(&k4)?, &f4))),
                     )
@@ -384,7 +384,7 @@ fn place_link(
             let v = view(&p1)?;
             let root = v.fs.lock().unwrap_or_else(|e| e.into_inner()).root.clone();
             let target = which(&v).ok_or(Errno::ENOENT)?;
-            Ok(kern.vfs.path_string(&target, &root).into_bytes())
+            Ok(kern.vfs.path_bytes(&target, &root))
         })
         .magic(move || which(&view(&p2)?).ok_or(Errno::ENOENT)),
     )
