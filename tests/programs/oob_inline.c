@@ -1,6 +1,9 @@
-/* Urgent data (send with MSG_OOB) to a TCP receiver that set SO_OOBINLINE arrives inline,
- * in order with the rest (what FTP's ABOR relies on). */
+/* Urgent data (send with MSG_OOB): to a TCP receiver that set SO_OOBINLINE it arrives
+ * inline, in order with the rest (what FTP's ABOR relies on); to one that did not, its last
+ * byte is read apart with MSG_OOB and poll shows POLLPRI until then. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,5 +30,23 @@ int main(void) {
     ssize_t n;
     while ((n = read(s, buf + got, sizeof buf - got)) > 0) got += n;
     printf("received %zu bytes: %.*s", got, (int)got, buf);
+
+    /* Without SO_OOBINLINE. */
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&a, sizeof a);
+    s = accept(l, NULL, NULL);
+    printf("send MSG_OOB: %zd\n", send(c, "abc", 3, MSG_OOB));
+    struct pollfd p = {.fd = s, .events = POLLIN | POLLPRI};
+    poll(&p, 1, 1000);
+    printf("poll:%s%s\n", (p.revents & POLLIN) ? " POLLIN" : "", (p.revents & POLLPRI) ? " POLLPRI" : "");
+    n = recv(s, buf, sizeof buf, 0);
+    printf("recv: %zd %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+    n = recv(s, buf, sizeof buf, MSG_OOB);
+    printf("recv MSG_OOB: %zd %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+    n = recv(s, buf, sizeof buf, MSG_OOB);
+    printf("recv MSG_OOB again: %zd %s\n", n, n < 0 ? strerror(errno) : "");
+    p.revents = 0;
+    poll(&p, 1, 0);
+    printf("poll after:%s\n", (p.revents & POLLPRI) ? " POLLPRI" : " none");
     return 0;
 }

@@ -139,6 +139,9 @@ struct Sock {
     /// TCP: a FIN came in (the peer shut its writing side or closed), and one went out.
     fin_rcvd: bool,
     fin_sent: bool,
+    /// TCP urgent data (send with MSG_OOB) for a receiver without SO_OOBINLINE: the last
+    /// byte of that send, read apart with recv(MSG_OOB), POLLPRI while it waits.
+    urgent: Option<u8>,
     /// TCP: the connection was reset.
     reset: bool,
     opts: SockOpts,
@@ -168,6 +171,7 @@ impl Sock {
             peer_closed: false,
             fin_rcvd: false,
             fin_sent: false,
+            urgent: None,
             reset: false,
             opts: SockOpts::default(),
             v6only: false,
@@ -698,8 +702,31 @@ impl InetSocket {
                 let on = net.sock(peer).opts.get(libc::SO_OOBINLINE);
                 Some(on.is_some_and(|v| v.iter().any(|&b| b != 0)))
             });
-            if inline != Some(true) {
-                return Err(Errno::EOPNOTSUPP);
+            match inline {
+                Some(true) => {}
+                // Without SO_OOBINLINE the last byte is the urgent one, read apart; the rest
+                // is ordinary data, as tcp_sendmsg marks it.
+                Some(false) if !data.is_empty() => {
+                    let n = data.len();
+                    let sent = if n > 1 {
+                        self.send_tcp(&data[..n - 1], flags & !libc::MSG_OOB)?
+                    } else {
+                        0
+                    };
+                    if sent < n - 1 {
+                        return Ok(sent);
+                    }
+                    let last = data[n - 1];
+                    self.run(|net| {
+                        if let Some(peer) = net.sock(id).peer {
+                            net.sock(peer).urgent = Some(last);
+                            poll::notify_scoped();
+                        }
+                    });
+                    return Ok(n);
+                }
+                Some(false) => {}
+                None => return Err(Errno::EOPNOTSUPP),
             }
         }
         let timeout = self.with(|s| s.opts.sndtimeo);
@@ -779,10 +806,29 @@ impl InetSocket {
         if state == State::Listening {
             return Err(Errno::ENOTCONN);
         }
-        if flags & libc::MSG_OOB != 0 {
-            return Err(Errno::EINVAL);
-        }
         let peek = flags & libc::MSG_PEEK != 0;
+        if flags & libc::MSG_OOB != 0 {
+            // tcp_recv_urg: the urgent byte, if one waits (EINVAL otherwise, and for a
+            // socket that takes it inline); it is never waited for.
+            let id = self.id;
+            let byte = self.run(|net| {
+                let me = net.sock(id);
+                let b = if peek { me.urgent } else { me.urgent.take() };
+                if b.is_some() && !peek {
+                    poll::notify_scoped();
+                }
+                b
+            });
+            let Some(b) = byte else {
+                return Err(Errno::EINVAL);
+            };
+            if out.capacity() == 0 {
+                return Ok(0);
+            }
+            let mut q = std::collections::VecDeque::from([b]);
+            out.take(&mut q, 1);
+            return Ok(1);
+        }
         let nonblock = flags & libc::MSG_DONTWAIT != 0;
         let waitall = flags & libc::MSG_WAITALL != 0 && !peek;
         let id = self.id;
@@ -1556,6 +1602,9 @@ impl FileOps for InetSocket {
                     }
                     if !s.stream.is_empty() {
                         m |= POLLIN | POLLRDNORM;
+                    }
+                    if s.urgent.is_some() {
+                        m |= poll::POLLPRI;
                     }
                     let writable = match s.peer.and_then(|p| net.socks.get(&p)) {
                         Some(p) if s.shutdown & SEND_SHUTDOWN == 0 => {
