@@ -140,6 +140,20 @@ pub enum MapOp {
     Protect { addr: u64, len: u64, prot: Prot },
 }
 
+/// Makes one change with the context's own map, unmap or protect.
+pub(crate) fn apply_op<C: Context + ?Sized>(ctx: &mut C, op: &MapOp) -> Result<(), PlatformError> {
+    match *op {
+        MapOp::Map {
+            addr,
+            len,
+            prot,
+            offset,
+        } => ctx.map(addr, len, prot, offset),
+        MapOp::Unmap { addr, len } => ctx.unmap(addr, len),
+        MapOp::Protect { addr, len, prot } => ctx.protect(addr, len, prot),
+    }
+}
+
 /// A trap mechanism: makes address spaces and the contexts that run app threads in them.
 pub trait Platform: Send + Sync {
     /// Starts a new, empty address space with one stub thread, stopped, traced by the calling
@@ -200,19 +214,7 @@ pub trait Context: Send {
     /// Makes several of those changes, in order, stopping at the first that fails. A
     /// platform whose host calls are dear makes them all in one go.
     fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
-        for op in ops {
-            match *op {
-                MapOp::Map {
-                    addr,
-                    len,
-                    prot,
-                    offset,
-                } => self.map(addr, len, prot, offset)?,
-                MapOp::Unmap { addr, len } => self.unmap(addr, len)?,
-                MapOp::Protect { addr, len, prot } => self.protect(addr, len, prot)?,
-            }
-        }
-        Ok(())
+        ops.iter().try_for_each(|op| apply_op(self, op))
     }
     /// The thread's extended FP state (the XSAVE area: x87, SSE, AVX, ...), as of the last
     /// trap. Signal frames carry it.

@@ -189,43 +189,17 @@ impl MemoryFile {
         })
     }
 
-    /// Copies `len` bytes from offset `src` to the freshly allocated (all-zero) range at
-    /// `dst`, skipping holes: only pages that were ever written cost a copy and memory. This
-    /// is what makes fork of a process with an 8 MiB stack cheap.
-    /// How many bytes of `[offset, offset + len)` hold pages (are not holes), or `None` once
-    /// that passes `limit` (counting stops there).
-    pub fn populated(&self, offset: u64, len: u64, limit: u64) -> Result<Option<u64>, MemoryError> {
+    /// The extents of `[offset, offset + len)` that hold pages (were ever written), as
+    /// (start, end), or `None` once they add up to more than `limit` bytes.
+    pub fn populated_extents(
+        &self,
+        offset: u64,
+        len: u64,
+        limit: u64,
+    ) -> Result<Option<Vec<(u64, u64)>>, MemoryError> {
         self.check(offset, len)?;
         let end = offset + len;
-        let (mut at, mut total) = (offset, 0u64);
-        while at < end {
-            // SAFETY: lseek on our own fd; SEEK_DATA/SEEK_HOLE only report extents.
-            let data =
-                unsafe { libc::lseek(self.fd.as_raw_fd(), at as libc::off_t, libc::SEEK_DATA) };
-            if data < 0 || data as u64 >= end {
-                break;
-            }
-            // SAFETY: as above.
-            let hole = unsafe { libc::lseek(self.fd.as_raw_fd(), data, libc::SEEK_HOLE) };
-            let hole = if hole < 0 {
-                end
-            } else {
-                (hole as u64).min(end)
-            };
-            total += hole - data as u64;
-            if total > limit {
-                return Ok(None);
-            }
-            at = hole;
-        }
-        Ok(Some(total))
-    }
-
-    pub fn copy_populated(&self, src: u64, dst: u64, len: u64) -> Result<(), MemoryError> {
-        self.check(src, len)?;
-        self.check(dst, len)?;
-        let end = src + len;
-        let mut at = src;
+        let (mut at, mut total, mut out) = (offset, 0u64, Vec::new());
         while at < end {
             // SAFETY: lseek on our own fd; SEEK_DATA/SEEK_HOLE only report extents.
             let data =
@@ -234,17 +208,46 @@ impl MemoryFile {
                 // ENXIO: no data after `at`.
                 break;
             }
-            let data = data as u64;
             // SAFETY: as above.
-            let hole =
-                unsafe { libc::lseek(self.fd.as_raw_fd(), data as libc::off_t, libc::SEEK_HOLE) };
+            let hole = unsafe { libc::lseek(self.fd.as_raw_fd(), data, libc::SEEK_HOLE) };
+            let data = data as u64;
             let hole = if hole < 0 {
                 end
             } else {
                 (hole as u64).min(end)
             };
-            self.copy(data, dst + (data - src), hole - data)?;
+            total += hole - data;
+            if total > limit {
+                return Ok(None);
+            }
+            out.push((data, hole));
             at = hole;
+        }
+        Ok(Some(out))
+    }
+
+    /// Copies `len` bytes from offset `src` to the freshly allocated (all-zero) range at
+    /// `dst`, skipping holes: only pages that were ever written cost a copy and memory. This
+    /// is what makes fork of a process with an 8 MiB stack cheap.
+    pub fn copy_populated(&self, src: u64, dst: u64, len: u64) -> Result<(), MemoryError> {
+        let extents = self
+            .populated_extents(src, len, u64::MAX)?
+            .unwrap_or_default();
+        self.copy_extents(src, dst, len, &extents)
+    }
+
+    /// Copies the `extents` (from [`MemoryFile::populated_extents`]) of the `len` bytes at
+    /// `src` to the same places of the range at `dst`.
+    pub fn copy_extents(
+        &self,
+        src: u64,
+        dst: u64,
+        len: u64,
+        extents: &[(u64, u64)],
+    ) -> Result<(), MemoryError> {
+        self.check(dst, len)?;
+        for &(data, hole) in extents {
+            self.copy(data, dst + (data - src), hole - data)?;
         }
         Ok(())
     }

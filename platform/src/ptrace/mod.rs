@@ -516,7 +516,7 @@ impl Context for PtraceThread {
 
     fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
         if ops.len() < 2 {
-            return ops.iter().try_for_each(|op| self.apply_one(op));
+            return ops.iter().try_for_each(|op| crate::apply_op(self, op));
         }
         let memfd = STUB_MEMFD as u64;
         let map_flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
@@ -647,21 +647,6 @@ impl Context for PtraceThread {
 
     fn host_pid(&self) -> i32 {
         self.process.pid
-    }
-}
-
-impl PtraceThread {
-    fn apply_one(&mut self, op: &MapOp) -> Result<(), PlatformError> {
-        match *op {
-            MapOp::Map {
-                addr,
-                len,
-                prot,
-                offset,
-            } => self.map(addr, len, prot, offset),
-            MapOp::Unmap { addr, len } => self.unmap(addr, len),
-            MapOp::Protect { addr, len, prot } => self.protect(addr, len, prot),
-        }
     }
 }
 

@@ -196,6 +196,22 @@ pub struct Statfs {
     pub f_spare: [i64; 4],
 }
 
+/// What fstat shows of an anonymous-inode file (eventfd, epoll, timerfd, signalfd, inotify):
+/// Linux's anon_inodefs (device 0:14) gives each kind one shared inode, `ino` here.
+pub fn anon_inode_stat(ino: u64) -> libc::stat {
+    crate::vfs::new_stat(libc::makedev(0, 14), ino, libc::S_IFREG | 0o600, 1)
+}
+
+/// What fstatfs shows of an anonymous-inode file: anon_inodefs.
+pub fn anon_inode_statfs() -> Statfs {
+    Statfs {
+        f_type: 0x0904_1934,
+        f_bsize: 4096,
+        f_namelen: 255,
+        ..Statfs::default()
+    }
+}
+
 // SAFETY: integers only, no padding (120 bytes, as the kernel's).
 unsafe impl crate::mm::Pod for Statfs {}
 const _: () = assert!(std::mem::size_of::<Statfs>() == std::mem::size_of::<libc::statfs>());

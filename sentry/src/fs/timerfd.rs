@@ -77,21 +77,11 @@ impl FileOps for TimerFd {
     }
 
     fn stat(&self) -> Result<libc::stat, Errno> {
-        Ok(crate::vfs::new_stat(
-            libc::makedev(0, 14),
-            1,
-            libc::S_IFREG | 0o600,
-            1,
-        ))
+        Ok(super::anon_inode_stat(1))
     }
 
     fn statfs(&self) -> Result<Statfs, Errno> {
-        Ok(Statfs {
-            f_type: 0x0904_1934,
-            f_bsize: 4096,
-            f_namelen: 255,
-            ..Statfs::default()
-        })
+        Ok(super::anon_inode_statfs())
     }
 
     fn set_status_flags(&self, flags: u32) {

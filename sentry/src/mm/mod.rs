@@ -523,9 +523,14 @@ const EAGER_COPY_MAX: u64 = 256 << 10;
 /// child's copy is mapped in its stub before it first runs (`host_stale`).
 fn eager_copy(mem: &MemoryFile, vma: &Vma) -> Option<Vma> {
     let len = vma.len();
-    mem.populated(vma.mem_offset, len, EAGER_COPY_MAX).ok()??;
+    let extents = mem
+        .populated_extents(vma.mem_offset, len, EAGER_COPY_MAX)
+        .ok()??;
     let fresh = mem.allocate(len).ok()?;
-    if mem.copy_populated(vma.mem_offset, fresh, len).is_err() {
+    if mem
+        .copy_extents(vma.mem_offset, fresh, len, &extents)
+        .is_err()
+    {
         mem.free(fresh, len);
         return None;
     }

@@ -59,6 +59,25 @@ pub enum Proto {
     UdpLite,
 }
 
+impl Proto {
+    /// The socket(2) type a socket of this protocol has.
+    pub fn sock_type(self) -> i32 {
+        match self {
+            Proto::Tcp => libc::SOCK_STREAM,
+            Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
+        }
+    }
+
+    /// Its IPPROTO_* number.
+    pub fn number(self) -> i32 {
+        match self {
+            Proto::Tcp => libc::IPPROTO_TCP,
+            Proto::Udp => libc::IPPROTO_UDP,
+            Proto::UdpLite => libc::IPPROTO_UDPLITE,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Unconnected,
@@ -1126,8 +1145,10 @@ impl Sink for SliceSink<'_> {
 
 impl Drop for InetSocket {
     fn drop(&mut self) {
-        self.run(|net| net.release(self.id, false));
-        poll::notify_scoped();
+        self.run(|net| {
+            net.release(self.id, false);
+            poll::notify_scoped();
+        });
     }
 }
 
@@ -1141,18 +1162,11 @@ impl Socket for InetSocket {
     }
 
     fn sock_type(&self) -> i32 {
-        match self.proto {
-            Proto::Tcp => libc::SOCK_STREAM,
-            Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
-        }
+        self.proto.sock_type()
     }
 
     fn protocol(&self) -> i32 {
-        match self.proto {
-            Proto::Tcp => libc::IPPROTO_TCP,
-            Proto::Udp => libc::IPPROTO_UDP,
-            Proto::UdpLite => libc::IPPROTO_UDPLITE,
-        }
+        self.proto.number()
     }
 
     fn bind(&self, _task: &Task, raw: &[u8]) -> Result<(), Errno> {

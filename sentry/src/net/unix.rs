@@ -894,8 +894,10 @@ impl UnixSocket {
 
 impl Drop for UnixSocket {
     fn drop(&mut self) {
-        self.ns.run(|net| net.release(self.id, false));
-        poll::notify_scoped();
+        self.ns.run(|net| {
+            net.release(self.id, false);
+            poll::notify_scoped();
+        });
     }
 }
 

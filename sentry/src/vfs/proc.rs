@@ -523,32 +523,17 @@ fn sigpending_limit() -> u64 {
 
 fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
     let v = view(p)?;
-    let (ppid, pgid, sid, threads, pending, blocked, thread_pending, nnp) = {
+    let (ppid, pgid, sid, threads, nnp) = {
         let s = p.lock();
-        let t = s.thread_signals.get(&tid).cloned();
-        (
-            s.ppid,
-            s.pgid,
-            s.sid,
-            s.threads,
-            s.pending.set,
-            t.as_ref().map_or(0, |t| t.mask()),
-            t.map_or(0, |t| t.pending().set),
-            s.no_new_privs,
-        )
+        (s.ppid, s.pgid, s.sid, s.threads, s.no_new_privs)
     };
-    // Signals queued to the process's threads and the process, and the limit on them.
-    let queued = {
+    // The signal lines: this thread's pending and blocked signals, the process's pending
+    // ones, everything queued, and the ignored and caught signals (bit 0: signal 1).
+    let (pending, blocked, thread_pending, queued, ignored, caught) = {
         let s = p.lock();
-        let threads: usize = s.thread_signals.values().map(|t| t.pending().count()).sum();
-        threads + s.pending.count()
-    };
-    let queue_limit = sigpending_limit();
-    // Ignored and caught signals, one bit per signal (bit 0: signal 1), as Linux shows them.
-    let (ignored, caught) = {
-        let s = p.lock();
-        let mut ign = 0u64;
-        let mut cgt = 0u64;
+        let t = s.thread_signals.get(&tid);
+        let queued: usize = s.thread_signals.values().map(|t| t.pending().count()).sum();
+        let (mut ign, mut cgt) = (0u64, 0u64);
         for (i, a) in s.actions.iter().enumerate() {
             match a.handler {
                 crate::kernel::signal::SIG_IGN => ign |= 1 << i,
@@ -556,8 +541,16 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
                 _ => cgt |= 1 << i,
             }
         }
-        (ign, cgt)
+        (
+            s.pending.set,
+            t.map_or(0, |t| t.mask()),
+            t.map_or(0, |t| t.pending().set),
+            queued + s.pending.count(),
+            ign,
+            cgt,
+        )
     };
+    let queue_limit = sigpending_limit();
     let (letter, word) = state_letter(p);
     let c = p.lock().cred.clone().unwrap_or_else(|| kern.initial_cred());
     let vsize: u64 = v.mm.lock().iter().map(|m| m.end - m.start).sum::<u64>() / 1024;

@@ -141,15 +141,8 @@ impl HostNet {
     ) -> Result<Arc<dyn FileOps>, Errno> {
         let (family, ty, protocol) = (
             if v6 { libc::AF_INET6 } else { libc::AF_INET },
-            match proto {
-                Proto::Tcp => libc::SOCK_STREAM,
-                Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
-            },
-            match proto {
-                Proto::Tcp => libc::IPPROTO_TCP,
-                Proto::Udp => libc::IPPROTO_UDP,
-                Proto::UdpLite => libc::IPPROTO_UDPLITE,
-            },
+            proto.sock_type(),
+            proto.number(),
         );
         let fd = sys::socket(family, ty, protocol)?;
         Ok(Arc::new(HostSocket::new(
@@ -426,18 +419,11 @@ impl Socket for HostSocket {
     }
 
     fn sock_type(&self) -> i32 {
-        match self.proto {
-            Proto::Tcp => libc::SOCK_STREAM,
-            Proto::Udp | Proto::UdpLite => libc::SOCK_DGRAM,
-        }
+        self.proto.sock_type()
     }
 
     fn protocol(&self) -> i32 {
-        match self.proto {
-            Proto::Tcp => libc::IPPROTO_TCP,
-            Proto::Udp => libc::IPPROTO_UDP,
-            Proto::UdpLite => libc::IPPROTO_UDPLITE,
-        }
+        self.proto.number()
     }
 
     fn bind(&self, _task: &Task, raw: &[u8]) -> Result<(), Errno> {
