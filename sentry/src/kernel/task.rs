@@ -683,6 +683,11 @@ impl Task {
         if last && Arc::strong_count(&self.mm) == 1 {
             self.ctx.kill_all();
         }
+        // This thread lets go of the address space now (Linux's exit_mm), so that with its
+        // last user the mappings go before the parent can reap the process: a System V
+        // segment's shm_nattch drops, MAP_SHARED file pages are written back.
+        let empty = Arc::new(MemoryManager::new(self.mm.memory_file()));
+        drop(std::mem::replace(&mut self.mm, empty));
         self.process.lock().thread_signals.remove(&self.tid);
         if self.tid != self.process.pid {
             self.kernel.remove_thread(self.tid);

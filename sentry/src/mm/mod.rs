@@ -353,8 +353,9 @@ impl MemoryManager {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn memory_file(&self) -> &MemoryFile {
-        &self.mem
+    /// The memory file the mappings show.
+    pub fn memory_file(&self) -> Arc<MemoryFile> {
+        self.mem.clone()
     }
 
     /// Copies app memory at `addr` into `buf`; EFAULT unless all of it is mapped readable.
