@@ -182,6 +182,13 @@ measure_all() {
         R[ptrace,unpinned]="n/a"
         echo "ptrace_rtt failed: $pt" >&2
     fi
+
+    echo "== seccomp RET_TRAP round trips x$PTRACE_ITERS (what a systrap platform would cost)" >&2
+    local tr k
+    tr=$("$OUT/trap_rtt" "$PTRACE_ITERS" 2>&1) || echo "trap_rtt failed: $tr" >&2
+    for k in inprocess futex spin; do
+        R[trap,$k]=$(printf '%s\n' "$tr" | awk -v k="trap_rtt_${k}_ns" '$1 == k { v = $2 } END { print (v == "" ? "n/a" : v) }')
+    done
 }
 
 # ratio A B: A/B with 2 decimals, or n/a.
@@ -219,6 +226,9 @@ report() {
     echo "a ptrace sentry's getppid:"
     printf '  both on one CPU: %s ns   unpinned: %s ns   blinders getppid / pinned round trip: %s\n' \
         "${R[ptrace,pinned]}" "${R[ptrace,unpinned]}" "$(ratio "${R[getppid,blinders]}" "${R[ptrace,pinned]}")"
+    echo "seccomp RET_TRAP + SIGSYS handler (bench/programs/trap_rtt.c), the candidate for a faster"
+    echo "platform: answered in-process: ${R[trap,inprocess]} ns; handed to another process on one CPU"
+    echo "by futex: ${R[trap,futex]} ns; handed off by spinning on the other CPU: ${R[trap,spin]} ns"
     echo
     echo "* peak RSS: native = the program (GNU time %M); blinders = the sentry's own peak"
     echo "  (its 'sentry peak RSS' log line); runsc = the largest single runsc process (GNU time %M)."
