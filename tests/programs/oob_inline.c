@@ -1,14 +1,64 @@
 /* Urgent data (send with MSG_OOB): to a TCP receiver that set SO_OOBINLINE it arrives
  * inline, in order with the rest (what FTP's ABOR relies on); to one that did not, its last
- * byte is read apart with MSG_OOB and poll shows POLLPRI until then. */
+ * byte is read apart with MSG_OOB and poll shows POLLPRI until then. Either way a read stops
+ * at the urgent mark, and SIOCATMARK says whether the next byte is the mark. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+static int at_mark(int s) {
+    int v = -1;
+    if (ioctl(s, SIOCATMARK, &v) != 0) return -errno;
+    return v;
+}
+
+/* Waits until `s` shows POLLPRI (the urgent byte is in). */
+static void wait_urgent(int s) {
+    struct pollfd p = {.fd = s, .events = POLLPRI};
+    poll(&p, 1, 1000);
+}
+
+static void show_recv(const char *what, int s, int flags) {
+    char buf[64];
+    ssize_t n = recv(s, buf, sizeof buf, flags | MSG_DONTWAIT);
+    if (n < 0)
+        printf("%s: %s, at mark %d\n", what, strerror(errno), at_mark(s));
+    else
+        printf("%s: %zd %.*s, at mark %d\n", what, n, (int)n, buf, at_mark(s));
+}
+
+/* A read stops at the mark; SIOCATMARK is 1 there until a read goes past it. */
+static void marks(struct sockaddr_in *a, int l, int inline_) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)a, sizeof *a);
+    int s = accept(l, NULL, NULL);
+    setsockopt(s, SOL_SOCKET, SO_OOBINLINE, &inline_, sizeof inline_);
+    printf("%s: at mark before %d\n", inline_ ? "inline" : "apart", at_mark(s));
+    send(c, "abc", 3, 0);
+    send(c, "xyz", 3, MSG_OOB);
+    send(c, "123", 3, 0);
+    usleep(20000);
+    show_recv("  recv", s, 0);
+    show_recv("  recv OOB", s, MSG_OOB);
+    show_recv("  recv", s, 0);
+    show_recv("  recv", s, 0);
+    /* A reader that reads past an urgent byte it did not take loses it. */
+    send(c, "pq", 2, MSG_OOB);
+    send(c, "rs", 2, 0);
+    usleep(20000);
+    show_recv("  recv", s, MSG_PEEK);
+    show_recv("  recv", s, 0);
+    show_recv("  recv", s, 0);
+    show_recv("  recv OOB", s, MSG_OOB);
+    close(c);
+    close(s);
+}
 
 int main(void) {
     int l = socket(AF_INET, SOCK_STREAM, 0);
@@ -48,5 +98,12 @@ int main(void) {
     p.revents = 0;
     poll(&p, 1, 0);
     printf("poll after:%s\n", (p.revents & POLLPRI) ? " POLLPRI" : " none");
+    close(c);
+    close(s);
+    marks(&a, l, 0);
+    marks(&a, l, 1);
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    printf("SIOCATMARK on UDP: %d\n", at_mark(u));
+    (void)wait_urgent;
     return 0;
 }

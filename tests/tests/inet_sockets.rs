@@ -339,18 +339,35 @@ fn udplite_matches_linux() {
 
 /// Urgent data (MSG_OOB) to a receiver with SO_OOBINLINE arrives inline, in order, as on
 /// Linux (ftplib's abort; CPython's test_ftplib found it refused); without it the last byte
-/// is read apart (recv MSG_OOB) and poll shows POLLPRI (asyncore's handle_expt).
+/// is read apart (recv MSG_OOB) and poll shows POLLPRI (asyncore's handle_expt). Either way
+/// reads stop at the urgent mark and SIOCATMARK tells when the next byte is it.
 #[test]
 fn urgent_data_inline_and_apart() {
     let prog = compile("oob_inline", &[]);
     let pair = assert_same(&[prog.to_str().unwrap()]);
     pair.sandboxed.assert_code(0);
-    assert!(pair
-        .sandboxed
-        .stdout_str()
-        .contains("received 14 bytes: RETR x\r\nABOR\r\n"));
-    assert!(pair.sandboxed.stdout_str().ends_with(
-        "poll: POLLIN POLLPRI\nrecv: 2 ab\nrecv MSG_OOB: 1 c\n\
-                    recv MSG_OOB again: -1 Invalid argument\npoll after: none\n"
-    ));
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.contains("received 14 bytes: RETR x\r\nABOR\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "poll: POLLIN POLLPRI\nrecv: 2 ab\nrecv MSG_OOB: 1 c\n\
+             recv MSG_OOB again: -1 Invalid argument\npoll after: none\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "apart: at mark before 0\n  recv: 5 abcxy, at mark 1\n  recv OOB: 1 z, at mark 1\n\
+             \x20 recv: 3 123, at mark 0\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  recv: 1 p, at mark 1\n  recv: 3 qrs, at mark 0\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("SIOCATMARK on UDP: -25\n"), "{out}");
 }

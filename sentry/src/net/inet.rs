@@ -161,6 +161,10 @@ struct Sock {
     /// TCP urgent data (send with MSG_OOB) for a receiver without SO_OOBINLINE: the last
     /// byte of that send, read apart with recv(MSG_OOB), POLLPRI while it waits.
     urgent: Option<u8>,
+    /// TCP: the urgent mark, as the bytes of `stream` before it (Linux's urg_seq less
+    /// copied_seq): a read stops there, SIOCATMARK is true at it, and a read past it ends it
+    /// (with an urgent byte not taken by then).
+    mark: Option<usize>,
     /// TCP: the connection was reset.
     reset: bool,
     opts: SockOpts,
@@ -170,6 +174,9 @@ struct Sock {
     attached: bool,
     gen: u64,
 }
+
+/// ioctl SIOCATMARK (asm-generic/sockios.h): at the urgent mark?
+const SIOCATMARK: u64 = 0x8905;
 
 impl Sock {
     fn new(v6: bool, proto: Proto) -> Sock {
@@ -191,6 +198,7 @@ impl Sock {
             fin_rcvd: false,
             fin_sent: false,
             urgent: None,
+            mark: None,
             reset: false,
             opts: SockOpts::default(),
             v6only: false,
@@ -713,40 +721,41 @@ impl InetSocket {
         let nonblock = flags & libc::MSG_DONTWAIT != 0;
         let id = self.id;
         if flags & libc::MSG_OOB != 0 {
-            // Urgent data to a receiver that asked for it inline (SO_OOBINLINE, as FTP
-            // clients' ABOR expects) is just data, as on Linux; the out-of-band byte of a
-            // receiver without it (recv with MSG_OOB, POLLPRI) is not modelled.
+            // The last byte of the send is the urgent one, as tcp_sendmsg marks it; the rest
+            // is ordinary data. The receiver's mark moves to it (an older urgent byte not
+            // taken yet is lost). A receiver that asked for it inline (SO_OOBINLINE, as FTP
+            // clients' ABOR expects) reads it in order; one that did not reads it apart
+            // (recv with MSG_OOB), with POLLPRI while it waits.
+            let connected = self.run(|net| net.sock(id).peer.is_some());
+            if !connected {
+                return Err(Errno::EOPNOTSUPP);
+            }
+            let Some((&last, before)) = data.split_last() else {
+                return self.send_tcp(data, flags & !libc::MSG_OOB);
+            };
+            let sent = if before.is_empty() {
+                0
+            } else {
+                self.send_tcp(before, flags & !libc::MSG_OOB)?
+            };
+            if sent < before.len() {
+                return Ok(sent);
+            }
             let inline = self.run(|net| {
                 let peer = net.sock(id).peer?;
-                let on = net.sock(peer).opts.get(libc::SO_OOBINLINE);
-                Some(on.is_some_and(|v| v.iter().any(|&b| b != 0)))
+                let p = net.sock(peer);
+                let inline = p.opts.get(libc::SO_OOBINLINE);
+                let inline = inline.is_some_and(|v| v.iter().any(|&b| b != 0));
+                p.mark = Some(p.stream.len());
+                p.urgent = (!inline).then_some(last);
+                poll::notify_scoped();
+                Some(inline)
             });
-            match inline {
-                Some(true) => {}
-                // Without SO_OOBINLINE the last byte is the urgent one, read apart; the rest
-                // is ordinary data, as tcp_sendmsg marks it.
-                Some(false) if !data.is_empty() => {
-                    let n = data.len();
-                    let sent = if n > 1 {
-                        self.send_tcp(&data[..n - 1], flags & !libc::MSG_OOB)?
-                    } else {
-                        0
-                    };
-                    if sent < n - 1 {
-                        return Ok(sent);
-                    }
-                    let last = data[n - 1];
-                    self.run(|net| {
-                        if let Some(peer) = net.sock(id).peer {
-                            net.sock(peer).urgent = Some(last);
-                            poll::notify_scoped();
-                        }
-                    });
-                    return Ok(n);
-                }
-                Some(false) => {}
-                None => return Err(Errno::EOPNOTSUPP),
-            }
+            return match inline {
+                Some(true) => Ok(sent + self.send_tcp(&[last], flags & !libc::MSG_OOB)?),
+                Some(false) => Ok(data.len()),
+                None => Err(Errno::EPIPE),
+            };
         }
         let timeout = self.with(|s| s.opts.sndtimeo);
         let len = data.len();
@@ -858,11 +867,26 @@ impl InetSocket {
             if me.state == State::Unconnected && me.err == 0 && me.shutdown & RCV_SHUTDOWN == 0 {
                 return Err(Errno::ENOTCONN);
             }
-            let n = (len - out.filled()).min(me.stream.len());
+            let mut n = (len - out.filled()).min(me.stream.len());
+            // tcp_recvmsg: a read stops at the urgent mark, before it if it read anything.
+            match me.mark {
+                Some(0) if out.filled() > 0 => return Ok(Some(())),
+                Some(m) if m > 0 => n = n.min(m),
+                _ => {}
+            }
             if peek {
                 out.peek(&me.stream, n);
             } else if n > 0 {
                 out.take(&mut me.stream, n);
+                me.mark = match me.mark {
+                    Some(m) if m > 0 => Some(m - n),
+                    // Read past the mark: it ends, and an urgent byte not taken is lost.
+                    Some(_) => {
+                        me.urgent = None;
+                        None
+                    }
+                    None => None,
+                };
                 if let Some(p) = me.peer {
                     if let Some(p) = net.socks.get_mut(&p) {
                         p.gen += 1;
@@ -1586,6 +1610,11 @@ impl FileOps for InetSocket {
             })?,
             // SIOCOUTQ: nothing waits to be sent; the loopback delivers at once.
             libc::TIOCOUTQ => 0,
+            // Whether the next byte to read is the urgent mark (TCP only).
+            SIOCATMARK => self.with(|s| match s.proto {
+                Proto::Tcp => Ok(usize::from(s.mark == Some(0))),
+                Proto::Udp | Proto::UdpLite => Err(Errno::ENOTTY),
+            })?,
             _ => return super::ifreq::ioctl(mm, request, arg),
         };
         mm.write_val(arg, &(n.min(i32::MAX as usize) as i32))?;

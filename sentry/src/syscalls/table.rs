@@ -158,10 +158,10 @@ table! {
     CONNECT => socket::sys_connect, Partial("AF_UNIX; internet destinations on the loopback only (others ENETUNREACH)");
     GETSOCKNAME => socket::sys_getsockname, Full;
     GETPEERNAME => socket::sys_getpeername, Full;
-    SENDTO => socket::sys_sendto, Partial("no MSG_OOB");
-    RECVFROM => socket::sys_recvfrom, Partial("no MSG_OOB, MSG_ERRQUEUE");
-    SENDMSG => socket::sys_sendmsg, Partial("SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB");
-    RECVMSG => socket::sys_recvmsg, Partial("SCM_RIGHTS and SCM_CREDENTIALS; no MSG_OOB, MSG_ERRQUEUE");
+    SENDTO => socket::sys_sendto, Partial("MSG_OOB on TCP only");
+    RECVFROM => socket::sys_recvfrom, Partial("MSG_OOB on TCP only; no MSG_ERRQUEUE");
+    SENDMSG => socket::sys_sendmsg, Partial("SCM_RIGHTS and SCM_CREDENTIALS; MSG_OOB on TCP only");
+    RECVMSG => socket::sys_recvmsg, Partial("SCM_RIGHTS and SCM_CREDENTIALS; MSG_OOB on TCP only; no MSG_ERRQUEUE");
     SENDMMSG => socket::sys_sendmmsg, Partial("as sendmsg");
     RECVMMSG => socket::sys_recvmmsg, Partial("as recvmsg; the timeout is checked between messages, as Linux does");
     SHUTDOWN => socket::sys_shutdown, Full;
@@ -184,7 +184,7 @@ table! {
     DUP => fs::sys_dup, Full;
     DUP2 => fs::sys_dup2, Full;
     DUP3 => fs::sys_dup3, Full;
-    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; sockets: FIONREAD, TIOCOUTQ, SIOCGIFCONF/FLAGS/INDEX/ADDR/NETMASK/MTU/HWADDR/NAME for lo; FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC (pipes, sockets, ptys)");
+    IOCTL => fs::sys_ioctl, Partial("ptys: termios, window size, sessions and process groups, TIOCGPTN/TIOCSPTLCK/TIOCGPTPEER, flushes; SIGTTIN/SIGTTOU job-control checks; no TIOCSTI or TIOCVHANGUP; host terminals: TCGETS, TCSETS*, TIOCGWINSZ, FIONREAD; sockets: FIONREAD, TIOCOUTQ, SIOCATMARK (TCP), SIOCGIFCONF/FLAGS/INDEX/ADDR/NETMASK/MTU/HWADDR/NAME for lo; FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC (pipes, sockets, ptys)");
     MMAP => mmap::sys_mmap, Partial("shared file mappings are private copies");
     MUNMAP => mmap::sys_munmap, Full;
     MSYNC => mmap::sys_msync, Partial("MAP_SHARED mappings of host files are copies, written back by msync and munmap");
