@@ -1374,7 +1374,7 @@ impl Socket for InetSocket {
             return Err(Errno::EINVAL);
         }
         let mode = (how + 1) as u8;
-        let r = self.run(|net| {
+        self.run(|net| {
             let me = net.sock(self.id);
             let r = match me.state {
                 State::Unconnected => Err(Errno::ENOTCONN),
@@ -1386,6 +1386,7 @@ impl Socket for InetSocket {
                         for e in pending {
                             net.release(e, true);
                         }
+                        poll::notify_scoped();
                     }
                     return Ok(());
                 }
@@ -1402,10 +1403,9 @@ impl Socket for InetSocket {
                     p.gen += 1;
                 }
             }
+            poll::notify_scoped();
             r
-        });
-        poll::notify_scoped();
-        r
+        })
     }
 
     fn getsockopt(&self, level: i32, name: i32) -> Result<Vec<u8>, Errno> {
@@ -1471,10 +1471,15 @@ impl Socket for InetSocket {
         };
         match (level, name) {
             (libc::SOL_SOCKET, _) => {
-                if !self.with(|s| s.opts.set(name, value))? {
+                // A bigger buffer may let a waiting sender go on.
+                let known = self.with(|s| {
+                    let known = s.opts.set(name, value)?;
+                    poll::notify_scoped();
+                    Ok::<_, Errno>(known)
+                })?;
+                if !known {
                     return Err(Errno::ENOPROTOOPT);
                 }
-                poll::notify_scoped();
                 Ok(())
             }
             (libc::IPPROTO_TCP, _) if self.proto != Proto::Tcp => Err(Errno::ENOPROTOOPT),

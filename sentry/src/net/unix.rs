@@ -1128,8 +1128,8 @@ impl Socket for UnixSocket {
                 p.shutdown |= peer_mode;
                 p.gen += 1;
             }
+            poll::notify_scoped();
         });
-        poll::notify_scoped();
         Ok(())
     }
 
@@ -1168,12 +1168,15 @@ impl Socket for UnixSocket {
         if value.len() < 4 {
             return Err(Errno::EINVAL);
         }
-        let known = self.ns.run(|net| net.sock(self.id).opts.set(name, value))?;
+        // A bigger buffer may let a waiting sender go on.
+        let known = self.ns.run(|net| {
+            let known = net.sock(self.id).opts.set(name, value)?;
+            poll::notify_scoped();
+            Ok::<_, Errno>(known)
+        })?;
         if !known {
             return Err(Errno::ENOPROTOOPT);
         }
-        // A bigger buffer may let a waiting sender go on.
-        poll::notify_scoped();
         Ok(())
     }
 
