@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Caller, Received, SendMsg, SockOpts, Socket};
 use crate::errno::Errno;
@@ -543,18 +543,6 @@ pub struct InetSocket {
     path: String,
 }
 
-/// How a wait ended without its condition: a signal (restarted unless the socket has a
-/// timeout, as sock_intr_errno decides) or the timeout.
-fn wait_error(e: Errno, timeout: Option<Duration>) -> Errno {
-    if e == Errno::EAGAIN {
-        e
-    } else if timeout.is_some() {
-        Errno::EINTR
-    } else {
-        Errno::ERESTARTSYS
-    }
-}
-
 impl InetSocket {
     fn new(ns: Arc<Namespace>, id: Id, v6: bool, proto: Proto, caller: &Caller) -> InetSocket {
         let ino = crate::vfs::next_ino();
@@ -591,39 +579,16 @@ impl InetSocket {
         }
     }
 
-    /// Runs `attempt` until it is done (`Ok(Some)`) or fails, waiting for changes between
-    /// tries: EAGAIN at once if non-blocking or at the timeout, a restart code on a signal.
+    /// Runs `attempt` under the table's lock until it is done or fails (see `block_on`),
+    /// waiting for changes to these sockets between tries.
     fn block<T>(
         &self,
         nonblock: bool,
         timeout: Option<Duration>,
         mut attempt: impl FnMut(&mut Net) -> Result<Option<T>, Errno>,
     ) -> Result<T, Errno> {
-        if let Some(v) = self.run(&mut attempt)? {
-            return Ok(v);
-        }
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        let deadline = timeout.map(|t| Instant::now() + t);
-        let mut out = None;
         let keys = [poll::key_of(&*self.ns)];
-        let ready = poll::wait_ready_on(&keys, deadline, || match self.run(&mut attempt) {
-            Ok(None) => Ok(false),
-            r => {
-                out = Some(r);
-                Ok(true)
-            }
-        });
-        match ready {
-            Ok(true) => match out {
-                Some(Ok(Some(v))) => Ok(v),
-                Some(Err(e)) => Err(e),
-                _ => Err(Errno::EAGAIN),
-            },
-            Ok(false) => Err(Errno::EAGAIN),
-            Err(e) => Err(wait_error(e, timeout)),
-        }
+        super::block_on(&keys, nonblock, timeout, || self.run(&mut attempt))
     }
 
     /// Checks a destination: ENETUNREACH unless it is on the loopback (the unspecified

@@ -163,6 +163,43 @@ pub const MAX_BUF: usize = 212_992;
 pub const MIN_SNDBUF: usize = 4608;
 pub const MIN_RCVBUF: usize = 2304;
 
+/// Runs a socket call's `attempt` until it is done (`Ok(Some)`) or fails, waiting between
+/// tries for a change to `keys` (no keys: any change): EAGAIN at once if non-blocking, and at
+/// the timeout; a signal ends the wait with EINTR if the socket has a timeout, else with a
+/// restart (as sock_intr_errno decides).
+pub(crate) fn block_on<T>(
+    keys: &[crate::fs::poll::Key],
+    nonblock: bool,
+    timeout: Option<Duration>,
+    mut attempt: impl FnMut() -> Result<Option<T>, Errno>,
+) -> Result<T, Errno> {
+    if let Some(v) = attempt()? {
+        return Ok(v);
+    }
+    if nonblock {
+        return Err(Errno::EAGAIN);
+    }
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    let mut out = None;
+    let ready = crate::fs::poll::wait_ready_on(keys, deadline, || match attempt() {
+        Ok(None) => Ok(false),
+        r => {
+            out = Some(r);
+            Ok(true)
+        }
+    });
+    match ready {
+        Ok(true) => match out {
+            Some(Ok(Some(v))) => Ok(v),
+            Some(Err(e)) => Err(e),
+            _ => Err(Errno::EAGAIN),
+        },
+        Ok(false) | Err(Errno::EAGAIN) => Err(Errno::EAGAIN),
+        Err(_) if timeout.is_some() => Err(Errno::EINTR),
+        Err(_) => Err(Errno::ERESTARTSYS),
+    }
+}
+
 /// The SOL_SOCKET options every family has, as sock_setsockopt and sock_getsockopt keep them.
 #[derive(Clone, Debug)]
 pub struct SockOpts {

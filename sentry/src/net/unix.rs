@@ -20,7 +20,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Caller, Received, SendMsg, SockOpts, Socket, SocketPair, Ucred, OVERFLOW_ID};
 use crate::errno::Errno;
@@ -412,19 +412,6 @@ pub struct UnixSocket {
     path: String,
 }
 
-/// How a wait ended without the call's condition: a signal (restarted unless the socket has
-/// a timeout, as sock_intr_errno decides) or the timeout.
-fn wait_error(e: Errno, timeout: Option<Duration>) -> Errno {
-    if e == Errno::EAGAIN {
-        return e;
-    }
-    if timeout.is_some() {
-        Errno::EINTR
-    } else {
-        Errno::ERESTARTSYS
-    }
-}
-
 impl UnixSocket {
     fn new(ns: Arc<Namespace>, id: Id, kind: Kind, caller: &Caller) -> UnixSocket {
         let ino = crate::vfs::next_ino();
@@ -449,39 +436,16 @@ impl UnixSocket {
         self.ns.run(|net| f(net.sock(self.id)))
     }
 
-    /// Runs `attempt` until it is done (`Ok(Some)`) or fails, waiting for changes in between:
-    /// EAGAIN at once if non-blocking or at the timeout, a restart code on a signal.
+    /// Runs `attempt` under the table's lock until it is done or fails (see `block_on`),
+    /// waiting for changes to unix sockets between tries.
     fn block<T>(
         &self,
         nonblock: bool,
         timeout: Option<Duration>,
         mut attempt: impl FnMut(&mut Net) -> Result<Option<T>, Errno>,
     ) -> Result<T, Errno> {
-        if let Some(v) = self.ns.run(&mut attempt)? {
-            return Ok(v);
-        }
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        let deadline = timeout.map(|t| Instant::now() + t);
-        let mut out = None;
         let keys = [self.ns.key()];
-        let ready = poll::wait_ready_on(&keys, deadline, || match self.ns.run(&mut attempt) {
-            Ok(None) => Ok(false),
-            r => {
-                out = Some(r);
-                Ok(true)
-            }
-        });
-        match ready {
-            Ok(true) => match out {
-                Some(Ok(Some(v))) => Ok(v),
-                Some(Err(e)) => Err(e),
-                _ => Err(Errno::EAGAIN),
-            },
-            Ok(false) => Err(Errno::EAGAIN),
-            Err(e) => Err(wait_error(e, timeout)),
-        }
+        super::block_on(&keys, nonblock, timeout, || self.ns.run(&mut attempt))
     }
 
     /// Binds an unbound socket to a fresh abstract name, as Linux's autobind: "\0" and five

@@ -17,7 +17,7 @@ use std::mem::ManuallyDrop;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use self::addr::Dest;
 use self::poller::{Poller, Registration};
@@ -182,18 +182,6 @@ pub struct HostSocket {
     path: String,
 }
 
-/// How a wait ended without its condition: a signal (restarted unless the socket has a
-/// timeout, as sock_intr_errno decides) or the timeout (EAGAIN).
-fn wait_error(e: Errno, timeout: Option<Duration>) -> Errno {
-    if e == Errno::EAGAIN {
-        e
-    } else if timeout.is_some() {
-        Errno::EINTR
-    } else {
-        Errno::ERESTARTSYS
-    }
-}
-
 /// A host call's answer for a retry loop: EAGAIN is "not yet".
 fn again<T>(r: Result<T, Errno>) -> Result<Option<T>, Errno> {
     match r {
@@ -240,38 +228,15 @@ impl HostSocket {
         flags & libc::MSG_DONTWAIT != 0 || self.nonblock.load(Ordering::Relaxed)
     }
 
-    /// Runs `attempt` until it is done (`Ok(Some)`) or fails, waiting for host events between
-    /// tries: EAGAIN at once if non-blocking or at the timeout, a restart code on a signal.
+    /// Runs `attempt` until it is done or fails (see `block_on`), waiting for host events
+    /// between tries.
     fn block<T>(
         &self,
         nonblock: bool,
         timeout: Option<Duration>,
-        mut attempt: impl FnMut() -> Result<Option<T>, Errno>,
+        attempt: impl FnMut() -> Result<Option<T>, Errno>,
     ) -> Result<T, Errno> {
-        if let Some(v) = attempt()? {
-            return Ok(v);
-        }
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        let deadline = timeout.map(|t| Instant::now() + t);
-        let mut out = None;
-        let ready = poll::wait_ready(deadline, || match attempt() {
-            Ok(None) => Ok(false),
-            r => {
-                out = Some(r);
-                Ok(true)
-            }
-        });
-        match ready {
-            Ok(true) => match out {
-                Some(Ok(Some(v))) => Ok(v),
-                Some(Err(e)) => Err(e),
-                _ => Err(Errno::EAGAIN),
-            },
-            Ok(false) => Err(Errno::EAGAIN),
-            Err(e) => Err(wait_error(e, timeout)),
-        }
+        crate::net::block_on(&[], nonblock, timeout, attempt)
     }
 
     /// One send: a stream sends everything (waiting for room) unless non-blocking, a signal
