@@ -1,5 +1,6 @@
 /* MAP_SHARED writes to a file reach it: after msync, read back through another descriptor
- * (within the same program), and, after munmap, on the disk. Also msync's argument errors.
+ * (within the same program), and, after munmap, on the disk; a forked child shares the
+ * mapping with its parent. Also msync's argument errors.
  * Usage: mmap_shared_file DIR. Prints what it read. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void show(const char *what, int r) {
@@ -52,6 +54,27 @@ int main(int argc, char **argv) {
     m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) return 1;
     memcpy(m, "written, then unmapped", 22);
+    munmap(m, 4096);
+    close(fd);
+    /* After fork, parent and child share the mapping both ways. */
+    fd = open(path2, O_RDWR);
+    m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    m[30] = 'p';
+    priv[31] = 'q';
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        m[40] = 'c';
+        priv[41] = 'd';
+        printf("child sees: %c %c\n", m[30], priv[31]);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    printf("parent sees after the child: shared %c, private %c\n", m[40] ? m[40] : '-',
+           priv[41] ? priv[41] : '-');
+    munmap(priv, 4096);
     munmap(m, 4096);
     close(fd);
     /* A private mapping's writes never reach the file. */

@@ -537,8 +537,8 @@ fn volume_appears_in_proc_mounts() {
 }
 
 /// MAP_SHARED writes to a file on a volume reach the host file: after msync (also seen by
-/// read(2) in the program) and after munmap; a private mapping's do not; msync's errors are
-/// Linux's. The same program natively on a directory of its own gives the same answers.
+/// read(2) in the program) and after munmap; a private mapping's do not; a forked child
+/// shares the mapping with its parent; msync's errors are Linux's. The same program natively on a directory of its own gives the same answers.
 #[test]
 fn shared_mappings_of_volume_files_reach_the_host() {
     let prog = compile("mmap_shared_file", &[]);
@@ -566,6 +566,9 @@ fn shared_mappings_of_volume_files_reach_the_host() {
     assert!(out
         .stdout_str()
         .contains("read after msync: hello, mapped file\n"));
+    assert!(out
+        .stdout_str()
+        .contains("parent sees after the child: shared c, private -\n"));
     for dir in [native_dir.path(), vol.path()] {
         let synced = fs::read(dir.join("synced")).unwrap();
         assert_eq!(synced.len(), 10000);

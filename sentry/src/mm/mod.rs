@@ -262,6 +262,17 @@ impl Vma {
         self.end - self.start
     }
 
+    /// A MAP_SHARED copy of a host file, written back to it (see `VmaKind::File`).
+    fn writes_back(&self) -> bool {
+        matches!(
+            self.kind,
+            VmaKind::File {
+                writeback: Some(_),
+                ..
+            }
+        )
+    }
+
     /// The part of this VMA in `[start, end)` (which must overlap it).
     fn slice(&self, start: u64, end: u64) -> Vma {
         let start = start.max(self.start);
@@ -437,6 +448,13 @@ impl MemoryManager {
         let mut stale = false;
         let mut protect = Vec::new();
         for vma in vmas.vmas.values_mut() {
+            if vma.shared.is_none() && vma.writes_back() {
+                // A MAP_SHARED copy of a host file (see `VmaKind::File`): parent and child
+                // share it as they share the file, never copy-on-write.
+                vma.shared = Some(SharedRegion::adopt(&mem, vma.mem_offset, vma.len()));
+                out.push(vma.clone());
+                continue;
+            }
             if sole_user && vma.shared.is_none() && vma.prot.contains(Prot::WRITE) {
                 if let Some(copy) = eager_copy(&mem, vma) {
                     out.push(copy);
