@@ -617,3 +617,17 @@ fn non_utf8_names_come_back_unchanged() {
         "getcwd: 64 ff 2e 78\n/proc/self/cwd: 64 ff 2e 78\n/proc/self/fd: 66 fe 80\n"
     );
 }
+
+/// Threads creating and removing files in one tmpfs directory while others stat and list it
+/// finish (a stat of the directory took its two locks in the order opposite to a create's and
+/// deadlocked the sandbox; CPython's test_threadedtempfile found it).
+#[test]
+fn concurrent_creates_and_stats_of_one_directory() {
+    let prog = compile("dir_race", &["-pthread"]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert_eq!(
+        pair.sandboxed.stdout_str(),
+        "created 6000, removed 6000, failed stats or listings 0\n"
+    );
+}

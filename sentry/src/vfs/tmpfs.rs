@@ -291,11 +291,14 @@ impl TmpInode {
 
 /// Stats a tmpfs inode as its metadata says.
 fn stat_of(i: &TmpInode) -> Stat {
+    // The size first: a directory's takes its entries' lock, which is taken before `meta`
+    // (create_node, remove), never inside it.
+    let size = i.size();
     let m = i.meta();
     let mut st = new_stat(i.fs.dev, i.ino, m.mode, m.nlink);
     st.st_uid = m.uid;
     st.st_gid = m.gid;
-    st.st_size = i.size();
+    st.st_size = size;
     st.st_blocks = (st.st_size + 511) / 512;
     if let Kind::Node(rdev) = i.kind {
         st.st_rdev = rdev;
