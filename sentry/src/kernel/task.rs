@@ -62,9 +62,9 @@ pub struct Task {
     /// Syscalls left before a freshly exec'd process is placed on a CPU (`place`); 0: none
     /// pending.
     pub place_in: u32,
-    /// The address of the write fault the last trap was, if it was one (see
+    /// The write fault the last trap was, if it was one (see
     /// `MemoryManager::resolve_write_fault`).
-    pub last_write_fault: Option<u64>,
+    pub last_write_fault: Option<crate::mm::WriteFault>,
 }
 
 /// How many syscalls a new program makes before it is placed on a CPU of its own: enough that
@@ -437,11 +437,11 @@ impl Task {
         const SEGV_ACCERR: i32 = 2;
         if info.signo == libc::SIGSEGV && info.code == SEGV_ACCERR {
             // A repeat of the last fault, with nothing between, is the app's own.
-            let retry = self.last_write_fault.replace(info.addr) != Some(info.addr);
-            let resolved = self
-                .mm
-                .lock()
-                .resolve_write_fault(&mut *self.ctx, info.addr, retry);
+            let resolved = self.mm.lock().resolve_write_fault(
+                &mut *self.ctx,
+                info.addr,
+                &mut self.last_write_fault,
+            );
             match resolved {
                 Ok(true) => return,
                 Ok(false) => {}

@@ -343,6 +343,10 @@ pub struct Vmas {
     brk: u64,
     /// Some VMA's stub mapping is stale (see `Vma::host_stale`).
     any_stale: bool,
+    /// Forks of this address space so far: each makes writable mappings read-only in the
+    /// stub again (copy-on-write), which a write fault's retry must tell from the app's own
+    /// (see `resolve_write_fault`).
+    forks: u64,
 }
 
 impl MemoryManager {
@@ -354,6 +358,7 @@ impl MemoryManager {
                 brk_start: 0,
                 brk: 0,
                 any_stale: false,
+                forks: 0,
             }),
             mem,
         }
@@ -443,6 +448,7 @@ impl MemoryManager {
     ) -> Result<(platform::NewThread, ForkImage), Errno> {
         let mut vmas = self.lock();
         vmas.sync_host(parent)?;
+        vmas.forks += 1;
         let mem = self.mem.clone();
         let mut out = Vec::with_capacity(vmas.vmas.len());
         let mut stale = false;
@@ -1302,15 +1308,21 @@ impl Vmas {
     ///
     /// A writable mapping that is neither may have been resolved by another thread of the
     /// address space between this thread's fault and now (two threads writing one mapping
-    /// after a fork: a stack whose thread descriptor the joiner writes, a heap): with `retry`
-    /// the stub's mapping is made right again and the write retried. The caller passes
-    /// `retry` false for a second fault at the same address in a row, which is the app's.
+    /// after a fork: a stack whose thread descriptor the joiner writes, a heap), perhaps
+    /// after yet another fork made it read-only again: the stub's mapping is made right
+    /// again and the write retried. Only a second fault at the same address with no fork
+    /// between (`last`, the thread's previous write fault, updated here) is the app's own.
     pub fn resolve_write_fault(
         &mut self,
         ctx: &mut dyn Context,
         addr: u64,
-        retry: bool,
+        last: &mut Option<WriteFault>,
     ) -> Result<bool, Errno> {
+        let this = WriteFault {
+            addr,
+            forks: self.forks,
+        };
+        let retry = last.replace(this) != Some(this);
         let Some(vma) = self.find(addr) else {
             return Ok(false);
         };
@@ -1338,6 +1350,14 @@ impl Vmas {
             self.free_vma(&vma);
         }
     }
+}
+
+/// A thread's write fault, as `resolve_write_fault` remembers it: where, and after how many
+/// forks of the address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteFault {
+    addr: u64,
+    forks: u64,
 }
 
 /// A host call into the stub failed: not the app's doing. Logged; the app sees ENOMEM, as it
