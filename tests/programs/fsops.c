@@ -852,6 +852,16 @@ static void renames(void) {
     C(rename("rd", "rd/sub/inside"));
     C(rename("rd", "rd/sub"));
     C(rename("rd/sub", "rd"));
+    /* A target that is an ancestor of the source: ENOTEMPTY, whatever the types, before
+     * ENOTDIR or EISDIR (RENAME_NOREPLACE's EEXIST comes first). */
+    put("rd/pf", "x");
+    C(rename("rd/pf", "rd"));
+    C(renameat2(AT_FDCWD, "rd/pf", AT_FDCWD, "rd", RENAME_NOREPLACE));
+    C(mkdir("rd/sub/deep", 0755));
+    C(rename("rd/sub/deep", "rd"));
+    C(rename("rd/sub/deep", "."));
+    C(rmdir("rd/sub/deep"));
+    C(unlink("rd/pf"));
     C(rename("rd/.", "x"));
     C(rename("rd/..", "x"));
     C(rename(".", "x"));

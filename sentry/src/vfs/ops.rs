@@ -451,13 +451,28 @@ impl Lookup<'_> {
         if (old_trailing || new_trailing) && !is_dir(&vst) {
             return Err(Errno::ENOTDIR);
         }
-        let ost = op.may_modify(&self.creds)?;
-        let nst = np.may_modify(&self.creds)?;
-        sticky_check(&self.creds, &ost, &vst)?;
+        // do_renameat2's traps, before the types are compared: the source may not be an
+        // ancestor of the new name (EINVAL), nor the target one of the old (ENOTEMPTY; EINVAL
+        // for an exchange).
+        if is_dir(&vst) && is_ancestor(&victim.dentry, &np.dir.dentry) {
+            return Err(Errno::EINVAL);
+        }
         if let Some(t) = &target {
             if flags & libc::RENAME_NOREPLACE != 0 {
                 return Err(Errno::EEXIST);
             }
+            if !Arc::ptr_eq(&t.dentry, &victim.dentry) && is_ancestor(&t.dentry, &op.dir.dentry) {
+                return Err(if flags & libc::RENAME_EXCHANGE != 0 {
+                    Errno::EINVAL
+                } else {
+                    Errno::ENOTEMPTY
+                });
+            }
+        }
+        let ost = op.may_modify(&self.creds)?;
+        let nst = np.may_modify(&self.creds)?;
+        sticky_check(&self.creds, &ost, &vst)?;
+        if let Some(t) = &target {
             if Arc::ptr_eq(&t.dentry, &victim.dentry) {
                 return Ok(());
             }
@@ -474,17 +489,11 @@ impl Lookup<'_> {
             if self.busy(t) {
                 return Err(Errno::EBUSY);
             }
-            if flags & libc::RENAME_EXCHANGE != 0 && is_ancestor(&t.dentry, &op.dir.dentry) {
-                return Err(Errno::EINVAL);
-            }
         } else if flags & libc::RENAME_EXCHANGE != 0 {
             return Err(Errno::ENOENT);
         }
         if self.busy(&victim) {
             return Err(Errno::EBUSY);
-        }
-        if is_dir(&vst) && is_ancestor(&victim.dentry, &np.dir.dentry) {
-            return Err(Errno::EINVAL);
         }
         op.dir
             .inode()

@@ -166,6 +166,21 @@ impl TmpInode {
         matches!(self.kind, Kind::Dir(_))
     }
 
+    /// Whether this directory has no entries, asked with its parent's entries locked (to
+    /// remove or replace it). Entry locks are taken parent before child everywhere except a
+    /// cross-directory rename, which takes its two in address order; so the child's is only
+    /// tried here, and `None` (busy) has the caller let go of its locks and start over.
+    fn try_empty(&self) -> Result<Option<bool>, Errno> {
+        match &self.kind {
+            Kind::Dir(d) => match d.try_lock() {
+                Ok(e) => Ok(Some(e.is_empty())),
+                Err(std::sync::TryLockError::Poisoned(p)) => Ok(Some(p.into_inner().is_empty())),
+                Err(std::sync::TryLockError::WouldBlock) => Ok(None),
+            },
+            _ => Err(Errno::ENOTDIR),
+        }
+    }
+
     /// Marks a change of the directory's contents (mtime and ctime).
     fn touch_dir(&self) {
         let t = now();
@@ -408,18 +423,28 @@ impl Inode for TmpInode {
     }
 
     fn unlink(&self, name: &[u8], dir: bool) -> Result<(), Errno> {
-        let mut entries = self.entries()?;
-        let victim = entries.get(name).ok_or(Errno::ENOENT)?;
-        match (dir, victim.is_dir()) {
-            (true, false) => return Err(Errno::ENOTDIR),
-            (false, true) => return Err(Errno::EISDIR),
-            (true, true) if !victim.entries()?.is_empty() => return Err(Errno::ENOTEMPTY),
-            _ => {}
+        loop {
+            let mut entries = self.entries()?;
+            let victim = entries.get(name).ok_or(Errno::ENOENT)?;
+            match (dir, victim.is_dir()) {
+                (true, false) => return Err(Errno::ENOTDIR),
+                (false, true) => return Err(Errno::EISDIR),
+                (true, true) => match victim.try_empty()? {
+                    Some(true) => {}
+                    Some(false) => return Err(Errno::ENOTEMPTY),
+                    None => {
+                        drop(entries);
+                        std::thread::yield_now();
+                        continue;
+                    }
+                },
+                _ => {}
+            }
+            self.remove(&mut entries, name);
+            drop(entries);
+            self.touch_dir();
+            return Ok(());
         }
-        self.remove(&mut entries, name);
-        drop(entries);
-        self.touch_dir();
-        Ok(())
     }
 
     fn rename(
@@ -434,19 +459,27 @@ impl Inode for TmpInode {
             .into_any()
             .downcast::<TmpInode>()
             .map_err(|_| Errno::EXDEV)?;
-        if std::ptr::eq(self, &*new_dir) {
-            let mut a = self.entries()?;
-            return rename_in(self, self, &mut a, None, old, new, flags);
+        loop {
+            let done = if std::ptr::eq(self, &*new_dir) {
+                let mut a = self.entries()?;
+                rename_in(self, self, &mut a, None, old, new, flags)?
+            } else {
+                // Lock both directories in address order.
+                let (mut a, mut b) = if (self as *const Self) < Arc::as_ptr(&new_dir) {
+                    let a = self.entries()?;
+                    (a, new_dir.entries()?)
+                } else {
+                    let b = new_dir.entries()?;
+                    (self.entries()?, b)
+                };
+                rename_in(self, &new_dir, &mut a, Some(&mut b), old, new, flags)?
+            };
+            match done {
+                Some(()) => return Ok(()),
+                // A directory to replace was busy (see `try_empty`): let go, start over.
+                None => std::thread::yield_now(),
+            }
         }
-        // Lock both directories in address order.
-        let (mut a, mut b) = if (self as *const Self) < Arc::as_ptr(&new_dir) {
-            let a = self.entries()?;
-            (a, new_dir.entries()?)
-        } else {
-            let b = new_dir.entries()?;
-            (self.entries()?, b)
-        };
-        rename_in(self, &new_dir, &mut a, Some(&mut b), old, new, flags)
     }
 
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
@@ -541,11 +574,11 @@ fn rename_in(
     old: &[u8],
     new: &[u8],
     flags: u32,
-) -> Result<(), Errno> {
+) -> Result<Option<()>, Errno> {
     let moving = src.get(old).cloned().ok_or(Errno::ENOENT)?;
     let target = dst.as_deref().unwrap_or(src).get(new).cloned();
     if dst.is_none() && old == new {
-        return Ok(());
+        return Ok(Some(()));
     }
     let cross = dst.is_some();
     if flags & libc::RENAME_EXCHANGE != 0 {
@@ -573,12 +606,16 @@ fn rename_in(
             }
             if Arc::ptr_eq(t, &moving) {
                 // Two names of one file: rename does nothing.
-                return Ok(());
+                return Ok(Some(()));
             }
             match (moving.is_dir(), t.is_dir()) {
                 (true, false) => return Err(Errno::ENOTDIR),
                 (false, true) => return Err(Errno::EISDIR),
-                (true, true) if !t.entries()?.is_empty() => return Err(Errno::ENOTEMPTY),
+                (true, true) => match t.try_empty()? {
+                    Some(true) => {}
+                    Some(false) => return Err(Errno::ENOTEMPTY),
+                    None => return Ok(None),
+                },
                 _ => {}
             }
             match dst.as_deref_mut() {
@@ -601,7 +638,7 @@ fn rename_in(
     if cross {
         ddir.touch_dir();
     }
-    Ok(())
+    Ok(Some(()))
 }
 
 pub(super) fn tmpfs_statfs() -> Statfs {
