@@ -28,6 +28,10 @@ pub struct GoferInode {
     stat: Mutex<Stat>,
     /// On a read-only mount: one read-only host fd for the file, shared by its opens.
     shared_fd: Mutex<Option<Arc<std::os::fd::OwnedFd>>>,
+    /// A symlink's target, once read: a symlink's contents never change (a new target is a
+    /// new symlink, and a new inode), and path walks read the same links again and again
+    /// (/bin, /lib and /lib64 on a merged-/usr host).
+    target: std::sync::OnceLock<Vec<u8>>,
 }
 
 fn errno(e: i32) -> Errno {
@@ -77,6 +81,7 @@ impl GoferInode {
             fid,
             stat: Mutex::new(to_stat(fs.dev, st)),
             shared_fd: Mutex::new(None),
+            target: std::sync::OnceLock::new(),
         })
     }
 
@@ -214,7 +219,11 @@ impl Inode for GoferInode {
         if self.cached().st_mode & libc::S_IFMT != libc::S_IFLNK {
             return Err(Errno::EINVAL);
         }
-        self.client().readlink(self.fid).map_err(errno)
+        if let Some(t) = self.target.get() {
+            return Ok(t.clone());
+        }
+        let t = self.client().readlink(self.fid).map_err(errno)?;
+        Ok(self.target.get_or_init(|| t).clone())
     }
 
     fn setattr(&self, attr: &SetAttr) -> Result<(), Errno> {

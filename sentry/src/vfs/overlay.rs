@@ -6,7 +6,7 @@
 //! lower directory's entries. Inode numbers are the lower file's, kept across copy-up.
 
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::fd::AsRawFd;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
@@ -49,7 +49,20 @@ pub struct OvInode {
     /// A merged directory's link count, computed once (it reads both layers) and forgotten
     /// when its entries change.
     nlink: Mutex<Option<u64>>,
+    /// Names the lower directory does not have. The sandbox never changes the lower layer
+    /// (its changes go to the upper one), and programs look for the same missing files
+    /// again and again (a command along $PATH, locale files, /etc/ld.so.preload): each
+    /// would otherwise be a gofer round trip. Changes the host makes to the lower layer
+    /// later are not seen, as gVisor's cached root file system does not see them.
+    lower_absent: Mutex<HashSet<Vec<u8>>>,
+    /// The lower directory's entries, read once (for the same reason: a merged directory's
+    /// listing and link count are recomputed after each change to its upper layer, and a
+    /// gofer readdir of a big host directory such as /tmp costs hundreds of microseconds).
+    lower_entries: Mutex<Option<Arc<Vec<DirEntry>>>>,
 }
+
+/// At most this many missing names are remembered per directory (then forgotten together).
+const ABSENT_MAX: usize = 1024;
 
 /// An overlay of `upper` (an empty tmpfs root) over `lower`.
 pub fn new_overlay(lower: Arc<dyn Inode>, upper: Arc<TmpInode>) -> Arc<dyn Inode> {
@@ -68,6 +81,8 @@ pub fn new_overlay(lower: Arc<dyn Inode>, upper: Arc<TmpInode>) -> Arc<dyn Inode
         }),
         children: Mutex::new(HashMap::new()),
         nlink: Mutex::new(None),
+        lower_absent: Mutex::new(HashSet::new()),
+        lower_entries: Mutex::new(None),
     }))
 }
 
@@ -150,6 +165,8 @@ impl OvInode {
             }),
             children: Mutex::new(HashMap::new()),
             nlink: Mutex::new(None),
+            lower_absent: Mutex::new(HashSet::new()),
+            lower_entries: Mutex::new(None),
         });
         if children.len() > 64 {
             children.retain(|_, w| w.strong_count() > 0);
@@ -176,9 +193,20 @@ impl OvInode {
         let Some(lower) = &self.lower else {
             return Ok(None);
         };
+        let absent = || self.lower_absent.lock().unwrap_or_else(|e| e.into_inner());
+        if absent().contains(name) {
+            return Ok(None);
+        }
         match lower.lookup(name) {
             Ok(i) => Ok(Some(i)),
-            Err(Errno::ENOENT) => Ok(None),
+            Err(Errno::ENOENT) => {
+                let mut a = absent();
+                if a.len() >= ABSENT_MAX {
+                    a.clear();
+                }
+                a.insert(name.to_vec());
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }
@@ -342,15 +370,26 @@ impl OvInode {
             }
         }
         if let (Some(lower), false) = (&self.lower, opaque) {
-            for e in lower.readdir()? {
+            for e in self.lower_entries(lower)?.iter() {
                 if hidden.contains(&e.name) {
                     continue;
                 }
                 // A copied-up file keeps its lower inode number.
-                out.insert(e.name.clone(), e);
+                out.insert(e.name.clone(), e.clone());
             }
         }
         Ok(out)
+    }
+
+    /// The entries of `lower`, this directory's lower layer, read once (`lower_entries`).
+    fn lower_entries(&self, lower: &Arc<dyn Inode>) -> Result<Arc<Vec<DirEntry>>, Errno> {
+        let mut cached = self.lower_entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = cached.as_ref() {
+            return Ok(e.clone());
+        }
+        let entries = Arc::new(lower.readdir()?);
+        *cached = Some(entries.clone());
+        Ok(entries)
     }
 
     fn make_whiteout(upper_dir: &TmpInode, name: &[u8]) -> Result<(), Errno> {
