@@ -169,3 +169,24 @@ fn sethostname_changes_the_sandbox_name_only() {
         "the host's name changed"
     );
 }
+
+/// NUMA memory policy on one node, I/O priorities and protection keys (none), as Linux answers
+/// them: numactl, ps and top ask for the memory policy, ionice sets the I/O class, node probes
+/// for protection keys (all three were ENOSYS). A fork inherits the policy, the I/O priority
+/// and the nice value (the nice value was reset to 0).
+#[test]
+fn memory_policy_io_priority_and_protection_keys() {
+    let prog = compile("sched_hints", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    for line in [
+        "  in a forked child                      0 mode 2 nodes 0x1\n",
+        "  ioprio_get in a forked child           24576\n",
+        "  nice in a forked child                 5\n",
+        "mbind node 1                             -1 EINVAL\n",
+        "pkey_mprotect key -1                     0\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+}

@@ -134,7 +134,11 @@ impl Task {
                     p.ctty.clone(),
                 )
             };
-            let cpu = self.process.lock().cpu;
+            // A fork keeps its parent's CPU, nice value and I/O priority.
+            let (cpu, nice, ioprio) = {
+                let p = self.process.lock();
+                (p.cpu, p.nice, p.ioprio)
+            };
             let child = Process::new(tid, ppid, pgid, sid);
             {
                 let mut c = child.lock();
@@ -142,6 +146,8 @@ impl Task {
                 c.exe = exe;
                 c.ctty = ctty;
                 c.exit_signal = args.exit_signal;
+                c.nice = nice;
+                c.ioprio = ioprio;
                 c.cpu = cpu;
                 if let Some(mask) = affinity {
                     c.affinity.insert(tid, mask);
@@ -171,11 +177,12 @@ impl Task {
         let parent_mm = self.mm.clone();
         let parent_view = self.process.lock().view.clone();
         let cred = self.cred.clone();
-        let (exe, comm, mut signals, rlimits) = (
+        let (exe, comm, mut signals, rlimits, mempolicy) = (
             self.exe.clone(),
             self.comm.clone(),
             self.signals.clone(),
             self.rlimits,
+            self.mempolicy,
         );
         // A thread (CLONE_VM without CLONE_VFORK) does not get its parent's alternate signal
         // stack, which the parent may be running on (sigaltstack(2)); a fork or vfork does.
@@ -240,6 +247,7 @@ impl Task {
                     exit: None,
                     place_in: 0,
                     last_write_fault: None,
+                    mempolicy,
                 })
             };
             let mut task = match setup() {

@@ -170,6 +170,9 @@ pub struct ProcState {
     pub dumpable: bool,
     /// The nice value (getpriority/setpriority), -20..=19.
     pub nice: i32,
+    /// The I/O priority (ioprio_set), as the app set it: class and data; 0 for none. Kept
+    /// per process (Linux keeps it per thread), inherited by forks.
+    pub ioprio: i32,
     /// When ended: what it used, its waited-for children included (wait4's rusage).
     pub usage: libc::rusage,
     /// What its waited-for children used (RUSAGE_CHILDREN, times' cutime).
@@ -230,6 +233,7 @@ impl Process {
                 no_new_privs: false,
                 dumpable: true,
                 nice: 0,
+                ioprio: 0,
                 // SAFETY: an all-zero rusage is a valid value.
                 usage: unsafe { std::mem::zeroed() },
                 // SAFETY: as above.

@@ -65,6 +65,8 @@ pub struct Task {
     /// The write fault the last trap was, if it was one (see
     /// `MemoryManager::resolve_write_fault`).
     pub last_write_fault: Option<crate::mm::WriteFault>,
+    /// set_mempolicy's policy; inherited by threads and forks.
+    pub mempolicy: crate::mm::MemPolicy,
 }
 
 /// How many syscalls a new program makes before it is placed on a CPU of its own: enough that
@@ -157,6 +159,7 @@ impl Task {
             exit: None,
             place_in: 0,
             last_write_fault: None,
+            mempolicy: crate::mm::MemPolicy::default(),
         };
         task.publish(
             loaded.cmdline.into(),

@@ -1352,6 +1352,15 @@ impl Vmas {
     }
 }
 
+/// A thread's NUMA memory policy (set_mempolicy), as the app set it: the mode with its flags,
+/// and the nodes (the sandbox has one, node 0). Kept and reported; the memory file has no
+/// nodes to bind to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemPolicy {
+    pub mode: i32,
+    pub nodes: u64,
+}
+
 /// A thread's write fault, as `resolve_write_fault` remembers it: where, and after how many
 /// forks of the address space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -234,6 +234,37 @@ pub fn sys_mprotect(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
+/// pkey_mprotect(2): the CPUs the sandbox runs on give no protection keys here (as Linux
+/// without PKU: no key can be allocated), so key -1 is mprotect and any other is EINVAL,
+/// after the checks mprotect makes first.
+pub fn sys_pkey_mprotect(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.int(3) == -1 {
+        return sys_mprotect(task, a);
+    }
+    let (addr, len) = (a.u64(0), a.u64(1));
+    prot_arg(a.u64(2), true)?;
+    if !is_aligned(addr) {
+        return Err(Errno::EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    page_up(len)
+        .and_then(|l| addr.checked_add(l))
+        .ok_or(Errno::ENOMEM)?;
+    Err(Errno::EINVAL)
+}
+
+/// pkey_alloc(2) and pkey_free(2): no protection keys (see `sys_pkey_mprotect`), EINVAL as
+/// Linux answers on a CPU without them.
+pub fn sys_pkey_alloc(_task: &mut Task, _a: &SyscallArgs) -> SysResult {
+    Err(Errno::EINVAL)
+}
+
+pub fn sys_pkey_free(_task: &mut Task, _a: &SyscallArgs) -> SysResult {
+    Err(Errno::EINVAL)
+}
+
 pub fn sys_brk(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(task.mm.lock().brk(&mut *task.ctx, a.u64(0)))
 }

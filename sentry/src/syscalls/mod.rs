@@ -12,6 +12,7 @@ mod ipc;
 mod mmap;
 mod mqueue;
 mod namei;
+mod numa;
 mod path;
 mod poll;
 mod process;

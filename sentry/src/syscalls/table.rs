@@ -3,8 +3,8 @@
 use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
-    cred, fs, futex, inotify, ipc, mmap, mqueue, namei, poll, process, read_write, signal, socket,
-    stat, sys, task, time, timer, Handler,
+    cred, fs, futex, inotify, ipc, mmap, mqueue, namei, numa, poll, process, read_write, signal,
+    socket, stat, sys, task, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -189,6 +189,14 @@ table! {
     MUNMAP => mmap::sys_munmap, Full;
     MSYNC => mmap::sys_msync, Partial("MAP_SHARED mappings of host files are copies, written back by msync and munmap");
     MPROTECT => mmap::sys_mprotect, Full;
+    PKEY_MPROTECT => mmap::sys_pkey_mprotect, Partial("no protection keys (as a CPU without PKU): key -1 only");
+    PKEY_ALLOC => mmap::sys_pkey_alloc, Partial("no protection keys: EINVAL, as a CPU without PKU");
+    PKEY_FREE => mmap::sys_pkey_free, Partial("no protection keys: EINVAL");
+    GET_MEMPOLICY => numa::sys_get_mempolicy, Partial("one node; a mapping's mbind policy is not kept");
+    SET_MEMPOLICY => numa::sys_set_mempolicy, Partial("one node; kept and reported, not applied");
+    MBIND => numa::sys_mbind, Partial("arguments checked; the policy is not kept");
+    IOPRIO_SET => task::sys_ioprio_set, Partial("kept per process and reported, not applied to the host");
+    IOPRIO_GET => task::sys_ioprio_get, Full;
     BRK => mmap::sys_brk, Full;
     MREMAP => mmap::sys_mremap, Partial("no MREMAP_DONTUNMAP");
     MADVISE => mmap::sys_madvise, Full;

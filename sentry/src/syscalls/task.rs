@@ -402,6 +402,84 @@ pub fn sys_setpriority(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
+/// ioprio's `which` values, and its encoding: class above bit 13, level in the low bits.
+const IOPRIO_WHO_PROCESS: u32 = 1;
+const IOPRIO_WHO_USER: u32 = 3;
+const IOPRIO_CLASS_SHIFT: i32 = 13;
+const IOPRIO_CLASS_NONE: i32 = 0;
+const IOPRIO_CLASS_RT: i32 = 1;
+const IOPRIO_CLASS_IDLE: i32 = 3;
+/// What a target without a priority counts as when several are compared (best effort, 4).
+const IOPRIO_DEFAULT: i32 = (2 << IOPRIO_CLASS_SHIFT) | 4;
+/// CAP_SYS_NICE and CAP_SYS_ADMIN.
+const CAP_SYS_NICE: u32 = 23;
+const CAP_SYS_ADMIN: u32 = 21;
+
+/// The processes an ioprio `which`/`who` pair names (getpriority's, one `which` up).
+fn ioprio_targets(
+    task: &Task,
+    which: u32,
+    who: i32,
+) -> Result<Vec<std::sync::Arc<crate::kernel::Process>>, Errno> {
+    if !(IOPRIO_WHO_PROCESS..=IOPRIO_WHO_USER).contains(&which) {
+        return Err(Errno::EINVAL);
+    }
+    priority_targets(task, which - 1, who)
+}
+
+/// ioprio_set(2): the priority is kept and reported, as the sandbox's I/O goes through the
+/// sentry and the gofer, which the host schedules as it will. As ioprio_check_cap: the
+/// real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN, "none" takes no level, and there are
+/// four classes.
+pub fn sys_ioprio_set(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let ioprio = a.int(2);
+    let class = (ioprio >> IOPRIO_CLASS_SHIFT) & 7;
+    match class {
+        IOPRIO_CLASS_RT
+            if !task.cred.capable(CAP_SYS_NICE) && !task.cred.capable(CAP_SYS_ADMIN) =>
+        {
+            return Err(Errno::EPERM)
+        }
+        IOPRIO_CLASS_NONE if ioprio & 7 != 0 => return Err(Errno::EINVAL),
+        c if c > IOPRIO_CLASS_IDLE => return Err(Errno::EINVAL),
+        _ => {}
+    }
+    let targets = ioprio_targets(task, a.uint(0), a.int(1))?;
+    for p in targets {
+        let mut s = p.lock();
+        // set_task_ioprio: the target's owner, or CAP_SYS_NICE.
+        let owner = s.cred.as_ref().map_or(task.cred.ruid, |c| c.ruid);
+        if owner != task.cred.euid && owner != task.cred.ruid && !task.cred.capable(CAP_SYS_NICE) {
+            return Err(Errno::EPERM);
+        }
+        s.ioprio = ioprio;
+    }
+    Ok(0)
+}
+
+/// ioprio_get(2): one process's priority as set; of several, the best (ioprio_best: the
+/// lowest value, a target without one counting as best effort 4).
+pub fn sys_ioprio_get(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let which = a.uint(0);
+    let targets = ioprio_targets(task, which, a.int(1))?;
+    let prios = targets.iter().map(|p| p.lock().ioprio);
+    let r = if which == IOPRIO_WHO_PROCESS {
+        prios.min().unwrap_or(0)
+    } else {
+        prios
+            .map(|v| {
+                if (v >> IOPRIO_CLASS_SHIFT) & 7 == IOPRIO_CLASS_NONE {
+                    IOPRIO_DEFAULT
+                } else {
+                    v
+                }
+            })
+            .min()
+            .unwrap_or(IOPRIO_DEFAULT)
+    };
+    Ok(r as u64)
+}
+
 pub fn sys_sched_getaffinity(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let len = a.u64(1) as usize;
     // As Linux: the buffer must be whole longs and hold nr_cpu_ids bits, checked first.
