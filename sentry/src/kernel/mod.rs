@@ -26,8 +26,11 @@ pub use process::{PidTable, Process};
 pub use signal::{SigAction, SigInfo, SignalState};
 pub use task::{FsContext, Task};
 
-/// How big the memory file may grow: the most app memory a sandbox can hold at once.
-const MEMORY_FILE_SIZE: u64 = 1 << 40;
+/// How big the memory file may grow: the most app memory, mapped or reserved, a sandbox can
+/// hold at once. It is sparse (only touched pages cost memory) and the sentry maps it whole,
+/// so it may take half of the 128 TiB address space: AddressSanitizer reserves 15 TiB of
+/// shadow memory (MAP_NORESERVE) before main.
+const MEMORY_FILE_SIZE: u64 = 1 << 46;
 
 /// si_code of SIGCHLD for a child that stopped, or continued (sigaction(2)).
 pub const CLD_STOPPED: i32 = 5;

@@ -200,6 +200,17 @@ pub fn sys_close_range(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    getdents(task, a, false)
+}
+
+/// getdents(2), the old call (sanitizers' StopTheWorld lists /proc/PID/task with it): the
+/// same entries in struct linux_dirent, whose records are as long as linux_dirent64's (the
+/// type moves from before the name to the record's last byte).
+pub fn sys_getdents(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    getdents(task, a, true)
+}
+
+fn getdents(task: &mut Task, a: &SyscallArgs, old: bool) -> SysResult {
     let file = task.fds().get(a.int(0))?;
     if file.flags() & libc::O_PATH as u32 != 0 {
         return Err(Errno::EBADF);
@@ -212,12 +223,37 @@ pub fn sys_getdents64(task: &mut Task, a: &SyscallArgs) -> SysResult {
         .check_access(a.u64(1), len as u64, platform::Prot::WRITE)?;
     let mut buf = vec![0u8; len.min(1 << 20)];
     let n = file.ops.getdents64(&mut buf)?;
+    if old {
+        to_old_dirents(&mut buf[..n]);
+    }
     // Linux's iterate_dir reports every getdents as an access.
     if let Some(p) = &file.location {
         crate::fs::inotify::file_event(&p.dentry, crate::fs::inotify::IN_ACCESS);
     }
     task.mm.write(a.u64(1), &buf[..n])?;
     Ok(n as u64)
+}
+
+/// Rewrites linux_dirent64 records (ino, off, reclen, type, name) in place as linux_dirent
+/// ones (ino, off, reclen, name, padding, type in the last byte).
+fn to_old_dirents(buf: &mut [u8]) {
+    let mut at = 0;
+    while at + 19 <= buf.len() {
+        let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+        if reclen < 20 || at + reclen > buf.len() {
+            break;
+        }
+        let rec = &mut buf[at..at + reclen];
+        let d_type = rec[18];
+        let name_len = rec[19..]
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(reclen - 20);
+        rec.copy_within(19..19 + name_len, 18);
+        rec[18 + name_len..].fill(0);
+        rec[reclen - 1] = d_type;
+        at += reclen;
+    }
 }
 
 pub fn sys_getcwd(task: &mut Task, a: &SyscallArgs) -> SysResult {

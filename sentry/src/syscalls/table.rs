@@ -63,6 +63,7 @@ table! {
     LLISTXATTR => stat::sys_llistxattr, Full;
     FLISTXATTR => stat::sys_flistxattr, Full;
     GETDENTS64 => fs::sys_getdents64, Full;
+    GETDENTS => fs::sys_getdents, Full;
     CREAT => fs::sys_creat, Full;
     OPENAT2 => fs::sys_openat2, Partial("RESOLVE_CACHED is ignored");
     CLOSE_RANGE => fs::sys_close_range, Full;
