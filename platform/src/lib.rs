@@ -138,6 +138,8 @@ pub enum MapOp {
     Unmap { addr: u64, len: u64 },
     /// As [`Context::protect`].
     Protect { addr: u64, len: u64, prot: Prot },
+    /// As [`Context::reserve`].
+    Reserve { addr: u64, len: u64 },
 }
 
 /// Makes one change with the context's own map, unmap or protect.
@@ -151,6 +153,7 @@ pub(crate) fn apply_op<C: Context + ?Sized>(ctx: &mut C, op: &MapOp) -> Result<(
         } => ctx.map(addr, len, prot, offset),
         MapOp::Unmap { addr, len } => ctx.unmap(addr, len),
         MapOp::Protect { addr, len, prot } => ctx.protect(addr, len, prot),
+        MapOp::Reserve { addr, len } => ctx.reserve(addr, len),
     }
 }
 
@@ -211,6 +214,10 @@ pub trait Context: Send {
     fn unmap(&mut self, addr: u64, len: u64) -> Result<(), PlatformError>;
     /// Changes the protection of `[addr, addr + len)`.
     fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError>;
+    /// Reserves `[addr, addr + len)` with no access and no memory behind it (an anonymous
+    /// PROT_NONE mapping of the host's), replacing whatever was there: address space an app
+    /// holds back (a sanitizer's or a runtime's reservation) costs no memory-file space.
+    fn reserve(&mut self, addr: u64, len: u64) -> Result<(), PlatformError>;
     /// Makes several of those changes, in order, stopping at the first that fails. A
     /// platform whose host calls are dear makes them all in one go.
     fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
@@ -290,6 +297,10 @@ impl Context for Deferred<'_> {
     }
     fn protect(&mut self, addr: u64, len: u64, prot: Prot) -> Result<(), PlatformError> {
         self.ops.push(MapOp::Protect { addr, len, prot });
+        Ok(())
+    }
+    fn reserve(&mut self, addr: u64, len: u64) -> Result<(), PlatformError> {
+        self.ops.push(MapOp::Reserve { addr, len });
         Ok(())
     }
     fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {

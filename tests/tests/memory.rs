@@ -88,3 +88,38 @@ fn address_sanitizer_programs_run() {
         );
     }
 }
+
+/// PROT_NONE reservations cost no memory-file space until opened: 80 TiB reserved in four
+/// pieces (more than the memory file), a part opened, written, forked and read, the rest
+/// still faulting, a reservation moved with mremap. ThreadSanitizer, which reserves most of
+/// the address space this way, then runs and reports a data race as it does natively.
+#[test]
+fn reserved_address_space_and_thread_sanitizer() {
+    let prog = compile("reserve", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.starts_with("reserve 20 TiB: ok\n".repeat(4).as_str()),
+        "{out}"
+    );
+    assert!(
+        out.contains("parent keeps: written into opened space\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("write(2) from reserved memory: -1 Bad address\n"),
+        "{out}"
+    );
+
+    let race = compile("tsan_race", &["-fsanitize=thread", "-pthread"]);
+    let native = run_native(&[race.to_str().unwrap()], &RunOpts::new());
+    let sandboxed = run_sandboxed(&[race.to_str().unwrap()], &RunOpts::new());
+    for out in [&native, &sandboxed] {
+        assert_eq!(out.code(), 66, "{}", out.stderr_str());
+        assert!(out
+            .stderr_str()
+            .contains("WARNING: ThreadSanitizer: data race"));
+        assert_eq!(out.stdout_str(), "shared 2\n");
+    }
+}

@@ -133,6 +133,15 @@ impl Platform for PtracePlatform {
     }
 }
 
+/// The host call that reserves `[addr, addr + len)` in a stub (see [`Context::reserve`]):
+/// number and arguments of an anonymous, fixed, PROT_NONE, MAP_NORESERVE mmap.
+fn reserve_call(addr: u64, len: u64) -> [u64; 7] {
+    let flags =
+        (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE) as u64;
+    let prot = libc::PROT_NONE as u64;
+    [libc::SYS_mmap as u64, addr, len, prot, flags, u64::MAX, 0]
+}
+
 /// The host signal the sentry sends a stub thread to make it trap.
 const KICK_SIGNAL: i32 = libc::SIGURG;
 
@@ -514,6 +523,15 @@ impl Context for PtraceThread {
         Ok(())
     }
 
+    fn reserve(&mut self, addr: u64, len: u64) -> Result<(), PlatformError> {
+        let [nr, args @ ..] = reserve_call(addr, len);
+        let got = self.host_call_ok("reserving in stub", nr as libc::c_long, args)?;
+        if got as u64 != addr {
+            return Err(self.unexpected(0));
+        }
+        Ok(())
+    }
+
     fn apply(&mut self, ops: &[MapOp]) -> Result<(), PlatformError> {
         if ops.len() < 2 {
             return ops.iter().try_for_each(|op| crate::apply_op(self, op));
@@ -539,6 +557,7 @@ impl Context for PtraceThread {
                         let prot = u64::from(prot.bits());
                         [libc::SYS_mprotect as u64, addr, len, prot, 0, 0, 0]
                     }
+                    MapOp::Reserve { addr, len } => reserve_call(addr, len),
                 })
                 .collect();
             let (done, last) = self.run_batch(&calls)?;

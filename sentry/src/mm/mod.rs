@@ -85,9 +85,31 @@ pub struct Vma {
     /// The stub's mapping no longer shows `mem_offset` with `prot` (a copy-on-write break
     /// done by the sentry on the app's behalf): fixed before the app runs again.
     pub host_stale: bool,
+    /// Address space held back with no access (an anonymous private PROT_NONE mmap): no
+    /// memory-file pages behind it (`mem_offset` means nothing) until an mprotect opens part
+    /// of it, which then gets fresh pages. Sanitizers and runtimes (V8, Go, the JVM) reserve
+    /// terabytes this way.
+    pub reserved: bool,
 }
 
 impl Vma {
+    /// The host call that makes the stub show this VMA.
+    fn host_op(&self) -> MapOp {
+        if self.reserved {
+            MapOp::Reserve {
+                addr: self.start,
+                len: self.end - self.start,
+            }
+        } else {
+            MapOp::Map {
+                addr: self.start,
+                len: self.end - self.start,
+                prot: self.host_prot(),
+                offset: self.mem_offset,
+            }
+        }
+    }
+
     /// The protection the stub maps the VMA with: no write access while copy-on-write.
     pub fn host_prot(&self) -> Prot {
         if self.cow {
@@ -298,6 +320,7 @@ impl Vma {
             shared: self.shared.clone(),
             cow: self.cow,
             host_stale: self.host_stale,
+            reserved: self.reserved,
         }
     }
 }
@@ -468,7 +491,7 @@ impl MemoryManager {
                     continue;
                 }
             }
-            if vma.shared.is_none() {
+            if vma.shared.is_none() && !vma.reserved {
                 vma.shared = Some(SharedRegion::adopt(&mem, vma.mem_offset, vma.len()));
                 vma.cow = true;
                 if vma.prot.contains(Prot::WRITE) {
@@ -529,7 +552,11 @@ impl Drop for ForkImage {
     /// A fork that did not happen: the child's own copies go back (shared regions go with
     /// their last holder).
     fn drop(&mut self) {
-        for vma in self.vmas.iter().filter(|v| v.shared.is_none()) {
+        for vma in self
+            .vmas
+            .iter()
+            .filter(|v| v.shared.is_none() && !v.reserved)
+        {
             self.mem.free(vma.mem_offset, vma.len());
         }
     }
@@ -678,6 +705,34 @@ impl Vmas {
                 shared: None,
                 cow: false,
                 host_stale: false,
+                reserved: false,
+            },
+        )?;
+        Ok(addr)
+    }
+
+    /// Reserves `len` bytes of address space with no access and no pages (an anonymous
+    /// private PROT_NONE mmap; see `Vma::reserved`).
+    pub fn map_reserved(
+        &mut self,
+        ctx: &mut dyn Context,
+        len: u64,
+        placement: Placement,
+    ) -> Result<u64, Errno> {
+        let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
+        let addr = self.place(len, placement)?;
+        self.insert_over(
+            ctx,
+            Vma {
+                start: addr,
+                end: addr + len,
+                prot: Prot::NONE,
+                mem_offset: 0,
+                kind: VmaKind::Anon,
+                shared: None,
+                cow: false,
+                host_stale: false,
+                reserved: true,
             },
         )?;
         Ok(addr)
@@ -705,6 +760,7 @@ impl Vmas {
                 shared: Some(region),
                 cow: false,
                 host_stale: false,
+                reserved: false,
             },
         )?;
         Ok(addr)
@@ -744,6 +800,7 @@ impl Vmas {
                 shared: Some(region),
                 cow: false,
                 host_stale: false,
+                reserved: false,
             },
         )?;
         Ok(addr)
@@ -784,6 +841,7 @@ impl Vmas {
                 shared,
                 cow,
                 host_stale: false,
+                reserved: false,
             },
         )?;
         Ok(addr)
@@ -791,7 +849,7 @@ impl Vmas {
 
     /// Frees a VMA's pages unless they are shared (the region frees them with its last user).
     fn free_vma(&self, vma: &Vma) {
-        if vma.shared.is_none() {
+        if vma.shared.is_none() && !vma.reserved {
             self.mem.free(vma.mem_offset, vma.len());
         }
     }
@@ -800,7 +858,7 @@ impl Vmas {
     /// what was there); the old VMAs' pages are freed once the stub no longer shows them.
     fn insert_over(&mut self, ctx: &mut dyn Context, vma: Vma) -> Result<(), Errno> {
         let gone = self.split_out(vma.start, vma.end);
-        if let Err(e) = ctx.map(vma.start, vma.len(), vma.host_prot(), vma.mem_offset) {
+        if let Err(e) = ctx.apply(&[vma.host_op()]) {
             // As Linux's failed MAP_FIXED mmap, the old mapping is gone too; its pages are
             // freed only if the stub surely no longer shows them (else they leak).
             let unmapped = ctx.unmap(vma.start, vma.len()).is_ok();
@@ -817,7 +875,7 @@ impl Vmas {
 
     /// Inserts `vma` (whose range must be free) and maps it in the stub.
     fn insert(&mut self, ctx: &mut dyn Context, vma: Vma) -> Result<(), Errno> {
-        let r = ctx.map(vma.start, vma.len(), vma.host_prot(), vma.mem_offset);
+        let r = ctx.apply(&[vma.host_op()]);
         if let Err(e) = r {
             self.free_vma(&vma);
             return Err(host_failure(e));
@@ -870,7 +928,7 @@ impl Vmas {
         let mut cur = addr;
         while cur < end {
             let vma = self.find(cur).ok_or(Errno::EFAULT)?;
-            if !vma.prot.contains(need) {
+            if !vma.prot.contains(need) || vma.reserved {
                 return Err(Errno::EFAULT);
             }
             let n = vma.end.min(end) - cur;
@@ -1067,11 +1125,28 @@ impl Vmas {
         let mut ops = Vec::new();
         for mut vma in self.split_out(start, end) {
             vma.prot = prot;
-            ops.push(MapOp::Protect {
-                addr: vma.start,
-                len: vma.len(),
-                prot: vma.host_prot(),
-            });
+            if vma.reserved && prot != Prot::NONE {
+                // Opening reserved space: it gets fresh zeroed pages now.
+                match self.mem.allocate(vma.len()) {
+                    Ok(offset) => {
+                        vma.mem_offset = offset;
+                        vma.reserved = false;
+                        ops.push(vma.host_op());
+                    }
+                    Err(_) => {
+                        vma.prot = Prot::NONE;
+                        self.vmas.insert(vma.start, vma);
+                        ctx.apply(&ops).map_err(host_failure)?;
+                        return Err(Errno::ENOMEM);
+                    }
+                }
+            } else if !vma.reserved {
+                ops.push(MapOp::Protect {
+                    addr: vma.start,
+                    len: vma.len(),
+                    prot: vma.host_prot(),
+                });
+            }
             self.vmas.insert(vma.start, vma);
         }
         ctx.apply(&ops).map_err(host_failure)
@@ -1094,7 +1169,9 @@ impl Vmas {
         while cur < end {
             let vma = self.find(cur).ok_or(Errno::ENOMEM)?;
             let n = vma.end.min(end) - cur;
-            pieces.push((vma.mem_offset + (cur - vma.start), n));
+            if !vma.reserved {
+                pieces.push((vma.mem_offset + (cur - vma.start), n));
+            }
             cur += n;
         }
         for (off, n) in pieces {
@@ -1163,7 +1240,9 @@ impl Vmas {
             let mut extra = last.clone();
             extra.start = at;
             extra.end = at + len;
-            extra.mem_offset = mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+            if !extra.reserved {
+                extra.mem_offset = mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
+            }
             // The new pages are the mapping's own, even when it was shared.
             extra.shared = None;
             if let VmaKind::File { offset, .. } = &mut extra.kind {
@@ -1288,12 +1367,7 @@ impl Vmas {
             .vmas
             .values()
             .filter(|v| v.host_stale)
-            .map(|v| MapOp::Map {
-                addr: v.start,
-                len: v.len(),
-                prot: v.host_prot(),
-                offset: v.mem_offset,
-            })
+            .map(Vma::host_op)
             .collect();
         ctx.apply(&ops).map_err(host_failure)?;
         for vma in self.vmas.values_mut() {

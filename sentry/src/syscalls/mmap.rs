@@ -85,6 +85,9 @@ pub fn sys_mmap(task: &mut Task, a: &SyscallArgs) -> SysResult {
                 .lock()
                 .map_shared_anon(&mut *task.ctx, len, prot, placement);
         }
+        if prot == Prot::NONE {
+            return task.mm.lock().map_reserved(&mut *task.ctx, len, placement);
+        }
         return task
             .mm
             .lock()
