@@ -66,16 +66,16 @@ fn private_memory_is_private_across_fork() {
 }
 
 /// A program built with AddressSanitizer runs in the sandbox: it reserves 15 TiB of shadow
-/// memory at start-up (the memory file was 1 TiB: "failed to allocate"), and it reports a
-/// heap overflow as it does natively. Leak checking is off in both runs: LeakSanitizer stops
-/// the program's threads with ptrace, which the sandbox does not offer its programs.
+/// memory at start-up (the memory file was 1 TiB: "failed to allocate"), reports a heap
+/// overflow as it does natively, and at exit LeakSanitizer stops the program's threads with
+/// ptrace (it was ENOSYS: "LeakSanitizer has encountered a fatal error") and finds the leak.
 #[test]
 fn address_sanitizer_programs_run() {
     let prog = compile("asan_overflow", &["-fsanitize=address", "-pthread"]);
-    let opts = RunOpts::new().env("ASAN_OPTIONS", "detect_leaks=0");
-    let pair = assert_same_opts(&[prog.to_str().unwrap()], &opts);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
     pair.sandboxed.assert_code(0);
     assert_eq!(pair.sandboxed.stdout_str(), "clean run\n");
+    let opts = RunOpts::new();
     let native = run_native(&[prog.to_str().unwrap(), "overflow"], &opts);
     let sandboxed = run_sandboxed(&[prog.to_str().unwrap(), "overflow"], &opts);
     for out in [&native, &sandboxed] {
@@ -84,6 +84,20 @@ fn address_sanitizer_programs_run() {
         assert!(
             err.contains("ERROR: AddressSanitizer: heap-buffer-overflow")
                 && err.contains("WRITE of size 1"),
+            "{err}"
+        );
+    }
+    let leak = compile("lsan_leak", &["-fsanitize=address", "-pthread"]);
+    let native = run_native(&[leak.to_str().unwrap()], &opts);
+    let sandboxed = run_sandboxed(&[leak.to_str().unwrap()], &opts);
+    for out in [&native, &sandboxed] {
+        assert_eq!(out.code(), 1, "{}", out.stderr_str());
+        assert_eq!(out.stdout_str(), "running\n");
+        let err = out.stderr_str();
+        assert!(
+            err.contains("ERROR: LeakSanitizer: detected memory leaks")
+                && err.contains("Direct leak of 1234 byte(s) in 1 object(s)")
+                && !err.contains("fatal error"),
             "{err}"
         );
     }

@@ -527,3 +527,23 @@ fn unshare_and_exec_from_a_thread() {
          unshare NEWUTS: EPERM\nunshare bad flag: EINVAL\nexec from a thread\n"
     );
 }
+
+/// ptrace between two of the sandbox's processes, as Linux answers it: attach to a child
+/// blocked in read(2), wait for its stop, read its registers and memory, write a variable,
+/// the stop's siginfo, continue, a signal-delivery-stop, seize and interrupt, detach; the
+/// child's read then completes and shows the written value. Errors as Linux's.
+#[test]
+fn ptrace_attach_stop_peek_poke_detach() {
+    let prog = compile("ptrace_attach", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    for line in [
+        "waitpid: stopped by STOP, event 0\n",
+        "peek value: 42 \n",
+        "waitpid: stopped by TRAP, event 128\n",
+        "child: read 1 byte(s) 'x', value now 99\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+}

@@ -5,6 +5,7 @@ pub mod cred;
 pub mod futex;
 pub mod ipc;
 pub mod process;
+pub mod ptrace;
 pub(crate) mod sigframe;
 pub mod signal;
 pub mod task;
@@ -130,6 +131,8 @@ pub struct Kernel {
     pub net: crate::net::Stack,
     /// Syscall numbers already logged as unimplemented.
     unimplemented: Mutex<HashSet<u64>>,
+    /// Requests of implemented syscalls already logged as not offered (syscall, request).
+    unsupported: Mutex<HashSet<(&'static str, u64)>>,
     /// Held by signals sent to many processes (a group, everyone) and by fork while it adds
     /// a process: a child is either seen by the kill or made after it, never in between.
     pub tree_lock: Mutex<()>,
@@ -139,6 +142,8 @@ pub struct Kernel {
     pub page_cache: crate::mm::PageCache,
     /// POSIX message queues by name.
     pub mqueue: crate::fs::mqueue::Namespace,
+    /// Threads traced by other tasks of the sandbox (ptrace(2)).
+    pub tracees: ptrace::Tracees,
 }
 
 impl Kernel {
@@ -152,6 +157,18 @@ impl Kernel {
         if first {
             let name = syscall_tables::syscall_name(nr).unwrap_or("?");
             tracing::warn!("unimplemented syscall {name} (#{nr}): ENOSYS");
+        }
+    }
+
+    /// Logs a request a syscall does not offer (it answers ENOSYS), once per request.
+    pub fn log_unsupported(&self, syscall: &'static str, request: u64, why: &str) {
+        let first = self
+            .unsupported
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((syscall, request));
+        if first {
+            tracing::warn!("{syscall} request {request:#x}: {why}: ENOSYS");
         }
     }
 
@@ -617,10 +634,12 @@ pub fn run(config: SandboxConfig, platform: Box<dyn Platform>) -> Result<ExitSta
         ptys: crate::fs::tty::pty::PtyTable::new(me.clone()),
         net: crate::net::Stack::new(config.network),
         unimplemented: Mutex::new(HashSet::new()),
+        unsupported: Mutex::new(HashSet::new()),
         tree_lock: Mutex::new(()),
         ipc: ipc::Ipc::default(),
         page_cache: crate::mm::PageCache::default(),
         mqueue: Default::default(),
+        tracees: Default::default(),
     });
     if let Some(cpu) = config.pin_cpu {
         if let Err(e) = platform::pin_current_thread(cpu) {

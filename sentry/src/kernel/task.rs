@@ -513,6 +513,46 @@ impl Task {
             let Some(info) = self.take_signal(blocked) else {
                 break;
             };
+            let info = match self.kernel.tracees.get(self.tid) {
+                // An attach's or an interrupt's stop: a signal the tracer passes on waits
+                // for the next round.
+                Some(t) if info.code == super::ptrace::STOP_CODE => {
+                    let event = t.state().requested.take();
+                    if let Some(event) = event {
+                        // An interrupt reports SIGTRAP with PTRACE_EVENT_STOP, an attach
+                        // the SIGSTOP.
+                        let stop_sig = if event == super::ptrace::EVENT_STOP {
+                            libc::SIGTRAP
+                        } else {
+                            libc::SIGSTOP
+                        };
+                        let sig = self.ptrace_stop(&t, stop_sig, event, info);
+                        if sig > 0 {
+                            let info = SigInfo::sent(sig, super::signal::SI_USER, 0, 0);
+                            self.sig.pending().add(info);
+                        }
+                    }
+                    if self.exit.is_some() {
+                        return;
+                    }
+                    continue;
+                }
+                // A traced thread's signal-delivery-stop: the tracer decides what, if
+                // anything, is delivered.
+                Some(t) => {
+                    let sig = self.ptrace_stop(&t, info.signo, 0, info);
+                    if self.exit.is_some() {
+                        return;
+                    }
+                    match sig {
+                        0 => continue,
+                        s if s == info.signo => info,
+                        s => SigInfo::sent(s, super::signal::SI_USER, 0, 0),
+                    }
+                }
+                None if info.code == super::ptrace::STOP_CODE => continue,
+                None => info,
+            };
             let action = self.process.lock().actions[(info.signo - 1) as usize];
             match action.handler {
                 super::signal::SIG_IGN => continue,
@@ -545,6 +585,66 @@ impl Task {
         }
         if let Some(mask) = self.signals.saved_mask.take() {
             self.sig.set_mask(mask);
+        }
+    }
+
+    /// A ptrace-stop (see `kernel::ptrace`) reporting `sig` and `event` to the tracer, with
+    /// `info` for PTRACE_GETSIGINFO: publishes the registers, FP state and address space for
+    /// the tracer, tells it, and waits, running no app code, until the tracer resumes or
+    /// detaches it (or the process is killed). Returns the signal the tracer passes on (0:
+    /// none).
+    fn ptrace_stop(
+        &mut self,
+        tracee: &Arc<super::ptrace::Tracee>,
+        sig: i32,
+        event: i32,
+        info: SigInfo,
+    ) -> i32 {
+        let fp = self.ctx.fp_state().unwrap_or_default();
+        {
+            let mut s = tracee.state();
+            s.stop = Some(super::ptrace::Stop { sig, event, info });
+            s.reported = false;
+            s.resume = None;
+            s.regs = self.regs;
+            s.regs_changed = false;
+            s.fp = fp;
+            s.mm = Some(self.mm.clone());
+        }
+        if let Some(tracer) = self.kernel.process(tracee.tracer) {
+            let _guard = tracer.lock();
+            tracer.event.notify_all();
+        }
+        let resume = loop {
+            let p = self.process.lock();
+            if p.group_exit.is_some() {
+                self.exit = p.group_exit;
+                break None;
+            }
+            if let Some(r) = tracee.state().resume.take() {
+                break Some(r);
+            }
+            drop(self.process.wait_event(p));
+        };
+        let (regs, changed, fp) = {
+            let mut s = tracee.state();
+            s.stop = None;
+            s.mm = None;
+            (s.regs, s.regs_changed, std::mem::take(&mut s.fp))
+        };
+        if changed {
+            self.regs = regs;
+            // A changed register set is the tracer's: no restart rewinds it.
+            self.restart = None;
+        }
+        drop(fp);
+        match resume {
+            Some(super::ptrace::Resume::Cont(sig)) => sig,
+            Some(super::ptrace::Resume::Detach(sig)) => {
+                self.kernel.tracees.remove_this(tracee);
+                sig
+            }
+            None => 0,
         }
     }
 
@@ -651,6 +751,13 @@ impl Task {
             }
         }
         self.release_robust_futexes();
+        // A traced thread that ends is traced no more; its tracer's waits look again.
+        if let Some(t) = self.kernel.tracees.remove(self.tid) {
+            if let Some(tracer) = self.kernel.process(t.tracer) {
+                let _guard = tracer.lock();
+                tracer.event.notify_all();
+            }
+        }
         // This thread's reference to its fd table goes now, not when its sentry thread lets
         // go of the Task: a parent that has reaped the process must find its files closed
         // (Linux's exit_files, before exit_notify).
@@ -678,6 +785,16 @@ impl Task {
             drop(view);
             crate::fs::lock::release_owner(crate::fs::lock::Owner::Process(self.process.pid));
             self.kernel.ipc.exit(self.process.pid);
+            // A tracer that ends lets its tracees go (PTRACE_O_EXITKILL: kills them).
+            for t in self.kernel.tracees.of_tracer(self.process.pid) {
+                self.kernel.tracees.remove(t.tid);
+                if t.state().options & super::ptrace::O_EXITKILL != 0 {
+                    let kill = SigInfo::sent(libc::SIGKILL, super::signal::SI_USER, 0, 0);
+                    self.kernel.send_process(&t.process, kill);
+                } else {
+                    t.resume(super::ptrace::Resume::Detach(0));
+                }
+            }
             // Nor timers: none fires for a dead process.
             self.process.timers().delete_all();
         }

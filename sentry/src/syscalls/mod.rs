@@ -16,6 +16,7 @@ mod numa;
 mod path;
 mod poll;
 mod process;
+mod ptrace;
 mod read_write;
 mod signal;
 mod socket;

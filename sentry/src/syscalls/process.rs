@@ -172,6 +172,8 @@ enum ChildEvent {
     Stopped(i32),
     /// Resumed by SIGCONT (WCONTINUED).
     Continued,
+    /// A traced thread's ptrace-stop, for its tracer: the signal and the PTRACE_EVENT.
+    Trapped(i32, i32),
 }
 
 /// The wait status word of a child's change of state (wait(2)).
@@ -182,6 +184,7 @@ fn wait_status(event: ChildEvent) -> i32 {
         // writes none.
         ChildEvent::Exited(ExitStatus::Signaled(sig)) => sig & 0x7f,
         ChildEvent::Stopped(sig) => 0x7f | ((sig & 0xff) << 8),
+        ChildEvent::Trapped(sig, event) => 0x7f | ((sig & 0xff) << 8) | (event << 16),
         ChildEvent::Continued => 0xffff,
     }
 }
@@ -195,8 +198,34 @@ fn find_child(
     which: Which,
     options: i32,
 ) -> Result<Option<(i32, ChildEvent, libc::rusage)>, Errno> {
-    let children = task.process.lock().children.clone();
     let mut any = false;
+    // The threads this process traces report their ptrace-stops to it, whatever the
+    // options (wait_task_stopped), children or not.
+    for t in task.kernel.tracees.of_tracer(task.process.pid) {
+        let matches = match which {
+            Which::Any => true,
+            Which::Pid(p) => p == t.tid,
+            Which::Pgid(g) => t.process.lock().pgid == g,
+        };
+        if !matches {
+            continue;
+        }
+        any = true;
+        let mut s = t.state();
+        if let (Some(stop), false) = (s.stop, s.reported) {
+            if options & WNOWAIT == 0 {
+                s.reported = true;
+            }
+            drop(s);
+            let usage = crate::kernel::process::host_usage(t.process.lock().host_pid);
+            return Ok(Some((
+                t.tid,
+                ChildEvent::Trapped(stop.sig, stop.event),
+                usage,
+            )));
+        }
+    }
+    let children = task.process.lock().children.clone();
     for pid in children {
         let Some(child) = task.kernel.process(pid) else {
             continue;
@@ -373,6 +402,7 @@ pub fn sys_waitid(task: &mut Task, a: &SyscallArgs) -> SysResult {
             ChildEvent::Exited(ExitStatus::Exited(code)) => (libc::CLD_EXITED, code),
             ChildEvent::Exited(ExitStatus::Signaled(sig)) => (libc::CLD_KILLED, sig),
             ChildEvent::Stopped(sig) => (libc::CLD_STOPPED, sig),
+            ChildEvent::Trapped(sig, _) => (libc::CLD_TRAPPED, sig),
             ChildEvent::Continued => (libc::CLD_CONTINUED, libc::SIGCONT),
         };
     }

@@ -7,8 +7,8 @@ use crate::loader::{self, ExecArgs, MAX_ARG_STRLEN};
 
 const ARCH_SET_GS: i32 = 0x1001;
 const ARCH_SET_FS: i32 = 0x1002;
-const ARCH_GET_FS: i32 = 0x1003;
-const ARCH_GET_GS: i32 = 0x1004;
+pub(super) const ARCH_GET_FS: i32 = 0x1003;
+pub(super) const ARCH_GET_GS: i32 = 0x1004;
 const ARCH_GET_CPUID: i32 = 0x1011;
 /// One past the highest canonical user address.
 const TASK_SIZE_MAX: u64 = 0x7fff_ffff_f000;

@@ -1,0 +1,141 @@
+//! ptrace(2) between the sandbox's own tasks: a tracer attaches to a thread, which stops;
+//! the tracer waits for the stop, reads and writes its registers and memory, and lets it go
+//! on or detaches. What sanitizers' stop-the-world (LeakSanitizer), and debuggers attaching
+//! to a running program, need. No syscall-stops, single-stepping, event stops (fork, exec,
+//! exit) or signal-delivery-stops beyond the attach stop: those requests are ENOSYS.
+//!
+//! A tracee stops on its own sentry thread, on the way back to the app, as for a signal:
+//! the attach queues a SIGSTOP marked as the ptrace stop's (`STOP_CODE`), which interrupts a
+//! blocking syscall like any signal and is taken in `Task::deliver_signals`. Stopped, the
+//! tracee publishes its registers, FP state and address space here and waits; the tracer's
+//! requests read and change them; a resume hands them back.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use platform::Regs;
+
+use super::signal::SigInfo;
+use super::Process;
+use crate::mm::MemoryManager;
+
+/// si_code of the SIGSTOP an attach (or PTRACE_INTERRUPT) queues: never a real signal's.
+pub const STOP_CODE: i32 = 0x4000_0000;
+
+/// PTRACE_EVENT_STOP: the stop of PTRACE_INTERRUPT on a seized tracee.
+pub const EVENT_STOP: i32 = 128;
+
+/// PTRACE_O_TRACESYSGOOD and PTRACE_O_EXITKILL: the options taken (the event options are
+/// not offered).
+pub const O_TRACESYSGOOD: u64 = 1;
+pub const O_EXITKILL: u64 = 1 << 20;
+
+/// One traced thread.
+pub struct Tracee {
+    pub tid: i32,
+    /// The tracee's process.
+    pub process: Arc<Process>,
+    /// The tracer's process (thread group): any of its threads may wait for and command the
+    /// tracee.
+    pub tracer: i32,
+    pub state: Mutex<TraceState>,
+}
+
+/// What a tracee is doing, under `Tracee::state`.
+#[derive(Default)]
+pub struct TraceState {
+    /// Attached with PTRACE_SEIZE (no stop on attach; PTRACE_INTERRUPT stops it).
+    pub seized: bool,
+    pub options: u64,
+    /// A stop was asked and not yet taken: the event it reports (0, or EVENT_STOP).
+    pub requested: Option<i32>,
+    /// In a ptrace-stop: what it reports.
+    pub stop: Option<Stop>,
+    /// The tracer's wait saw `stop`.
+    pub reported: bool,
+    /// What the tracer decided; the stopped tracee takes it and goes on.
+    pub resume: Option<Resume>,
+    /// While stopped: the tracee's registers (the tracer may change them), FP state and
+    /// address space.
+    pub regs: Regs,
+    pub regs_changed: bool,
+    pub fp: Vec<u8>,
+    pub mm: Option<Arc<MemoryManager>>,
+}
+
+/// A ptrace-stop as the tracer's wait reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct Stop {
+    pub sig: i32,
+    pub event: i32,
+    pub info: SigInfo,
+}
+
+/// How a stopped tracee goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// PTRACE_CONT with a signal to deliver (0: none).
+    Cont(i32),
+    /// PTRACE_DETACH with a signal to deliver: no longer traced.
+    Detach(i32),
+}
+
+/// Every traced thread of the sandbox, by tid.
+#[derive(Default)]
+pub struct Tracees(Mutex<BTreeMap<i32, Arc<Tracee>>>);
+
+impl Tracees {
+    fn map(&self) -> MutexGuard<'_, BTreeMap<i32, Arc<Tracee>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Thread `tid`, if traced.
+    pub fn get(&self, tid: i32) -> Option<Arc<Tracee>> {
+        self.map().get(&tid).cloned()
+    }
+
+    /// Starts tracing `tid`; false if it is traced already.
+    pub fn insert(&self, tracee: Arc<Tracee>) -> bool {
+        let mut m = self.map();
+        if m.contains_key(&tracee.tid) {
+            return false;
+        }
+        m.insert(tracee.tid, tracee);
+        true
+    }
+
+    /// Stops tracing `tid`.
+    pub fn remove(&self, tid: i32) -> Option<Arc<Tracee>> {
+        self.map().remove(&tid)
+    }
+
+    /// Stops tracing `tracee`'s thread, if that is still how it is traced.
+    pub fn remove_this(&self, tracee: &Arc<Tracee>) {
+        let mut m = self.map();
+        if m.get(&tracee.tid).is_some_and(|t| Arc::ptr_eq(t, tracee)) {
+            m.remove(&tracee.tid);
+        }
+    }
+
+    /// The threads process `tracer` traces.
+    pub fn of_tracer(&self, tracer: i32) -> Vec<Arc<Tracee>> {
+        self.map()
+            .values()
+            .filter(|t| t.tracer == tracer)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Tracee {
+    pub fn state(&self) -> MutexGuard<'_, TraceState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands the stopped tracee `resume` and wakes it.
+    pub fn resume(&self, resume: Resume) {
+        self.state().resume = Some(resume);
+        let _guard = self.process.lock();
+        self.process.event.notify_all();
+    }
+}
