@@ -248,7 +248,7 @@ fn stopped_request(
                 s.regs = regs_from(&regs);
                 s.regs_changed = true;
             }
-            task.mm.write_val(data + 8, &(n as u64))?;
+            task.mm.write_val(data.wrapping_add(8), &(n as u64))?;
             Ok(0)
         }
         PTRACE_ARCH_PRCTL => {
