@@ -137,3 +137,24 @@ fn reserved_address_space_and_thread_sanitizer() {
         assert_eq!(out.stdout_str(), "shared 2\n");
     }
 }
+
+/// personality, mlock and its kin (they populate), mincore, readahead, getcpu,
+/// get_robust_list and process_vm_readv/writev, as Linux answers them (all were ENOSYS);
+/// /sys and /proc list the sandbox's CPUs (they listed one: the sentry thread's).
+#[test]
+fn small_memory_and_process_calls() {
+    let prog = compile("misc_mm", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    for line in [
+        "personality query                    262144\n",
+        "resident: 1 0 1 0\n",
+        "resident: 1 1 1 1\n",
+        "read: the child's secret\n",
+        "CPUs in /sys as many as in the affinity mask: yes\n",
+        "child's secret now: overwritten by its parent\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+}

@@ -135,9 +135,9 @@ impl Task {
                 )
             };
             // A fork keeps its parent's CPU, nice value and I/O priority.
-            let (cpu, nice, ioprio) = {
+            let (cpu, nice, ioprio, personality) = {
                 let p = self.process.lock();
-                (p.cpu, p.nice, p.ioprio)
+                (p.cpu, p.nice, p.ioprio, p.personality)
             };
             let child = Process::new(tid, ppid, pgid, sid);
             {
@@ -148,6 +148,7 @@ impl Task {
                 c.exit_signal = args.exit_signal;
                 c.nice = nice;
                 c.ioprio = ioprio;
+                c.personality = personality;
                 c.cpu = cpu;
                 if let Some(mask) = affinity {
                     c.affinity.insert(tid, mask);

@@ -173,6 +173,8 @@ pub struct ProcState {
     /// The I/O priority (ioprio_set), as the app set it: class and data; 0 for none. Kept
     /// per process (Linux keeps it per thread), inherited by forks.
     pub ioprio: i32,
+    /// The execution domain and its flags (personality(2)); inherited by forks and execs.
+    pub personality: u32,
     /// When ended: what it used, its waited-for children included (wait4's rusage).
     pub usage: libc::rusage,
     /// What its waited-for children used (RUSAGE_CHILDREN, times' cutime).
@@ -234,6 +236,7 @@ impl Process {
                 dumpable: true,
                 nice: 0,
                 ioprio: 0,
+                personality: 0,
                 // SAFETY: an all-zero rusage is a valid value.
                 usage: unsafe { std::mem::zeroed() },
                 // SAFETY: as above.

@@ -300,6 +300,9 @@ pub struct ThreadSignals {
     pub in_app: std::sync::atomic::AtomicBool,
     /// How to wake the thread from the sentry wait it is blocked in, if any.
     pub waker: std::sync::Mutex<Option<Waker>>,
+    /// The thread's robust futex list head (set_robust_list), for get_robust_list of
+    /// another thread.
+    pub robust_head: std::sync::atomic::AtomicU64,
 }
 
 /// Wakes a thread blocked in a sentry wait (it locks the wait's mutex and notifies its

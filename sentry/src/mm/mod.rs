@@ -1152,6 +1152,66 @@ impl Vmas {
         ctx.apply(&ops).map_err(host_failure)
     }
 
+    /// mincore(2): one byte per page of `[start, end)` (page-aligned), 1 if the page is
+    /// backed by memory (populated in the memory file), else 0; ENOMEM if part of the range
+    /// is not mapped.
+    pub fn resident(&self, start: u64, end: u64) -> Result<Vec<u8>, Errno> {
+        self.check_mapped(start, end)?;
+        let mut out = Vec::with_capacity(((end - start) / PAGE_SIZE) as usize);
+        let mut cur = start;
+        while cur < end {
+            let vma = self.find(cur).ok_or(Errno::ENOMEM)?;
+            let piece_end = vma.end.min(end);
+            let pages = ((piece_end - cur) / PAGE_SIZE) as usize;
+            let at = out.len();
+            out.resize(at + pages, 0);
+            if !vma.reserved {
+                let offset = vma.mem_offset + (cur - vma.start);
+                let extents = self
+                    .mem
+                    .populated_extents(offset, piece_end - cur, u64::MAX)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                for (from, to) in extents {
+                    let first = ((from - offset) / PAGE_SIZE) as usize;
+                    let n = (to - from).div_ceil(PAGE_SIZE) as usize;
+                    for b in out.iter_mut().skip(at + first).take(n) {
+                        *b = 1;
+                    }
+                }
+            }
+            cur = piece_end;
+        }
+        Ok(out)
+    }
+
+    /// mlock(2)'s population of `[start, end)` (page-aligned): every page of the accessible
+    /// mappings in it gets memory now (there is no swap to lock out of); ENOMEM if part of
+    /// the range is not mapped, or the memory is not there.
+    pub fn populate(&self, start: u64, end: u64) -> Result<(), Errno> {
+        self.check_mapped(start, end)?;
+        let mut cur = start;
+        while cur < end {
+            let vma = self.find(cur).ok_or(Errno::ENOMEM)?;
+            let piece_end = vma.end.min(end);
+            // As Linux, PROT_NONE mappings are locked but not populated.
+            if !vma.reserved && vma.prot != Prot::NONE {
+                let offset = vma.mem_offset + (cur - vma.start);
+                self.mem
+                    .populate(offset, piece_end - cur)
+                    .map_err(|_| Errno::ENOMEM)?;
+            }
+            cur = piece_end;
+        }
+        Ok(())
+    }
+
+    /// The bounds of every mapping (mlockall).
+    pub fn extents(&self) -> Vec<(u64, u64)> {
+        self.vmas.values().map(|v| (v.start, v.end)).collect()
+    }
+
     /// ENOMEM unless every page of `[start, end)` is mapped.
     pub fn check_mapped(&self, start: u64, end: u64) -> Result<(), Errno> {
         let mut cur = start;

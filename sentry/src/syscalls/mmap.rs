@@ -237,6 +237,169 @@ pub fn sys_mprotect(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
+/// CAP_IPC_LOCK: lock memory past RLIMIT_MEMLOCK.
+const CAP_IPC_LOCK: u32 = 14;
+const MLOCK_ONFAULT: u64 = 1;
+const MCL_CURRENT: i32 = 1;
+const MCL_FUTURE: i32 = 2;
+const MCL_ONFAULT: i32 = 4;
+
+/// The page-aligned range mlock and munlock work on (the start rounded down, the length up).
+fn lock_range(addr: u64, len: u64) -> Result<(u64, u64), Errno> {
+    let start = addr & !(PAGE_SIZE - 1);
+    let end = addr
+        .checked_add(len)
+        .and_then(page_up)
+        .ok_or(Errno::ENOMEM)?;
+    Ok((start, end))
+}
+
+/// RLIMIT_MEMLOCK, unless the caller may lock any amount (CAP_IPC_LOCK): EPERM with a zero
+/// limit, ENOMEM past it (can_do_mlock and mlock's check).
+fn check_lock_limit(task: &Task, bytes: u64) -> Result<(), Errno> {
+    if task.cred.capable(CAP_IPC_LOCK) {
+        return Ok(());
+    }
+    let limit = task.rlimits[libc::RLIMIT_MEMLOCK as usize].rlim_cur;
+    if limit == 0 {
+        return Err(Errno::EPERM);
+    }
+    if bytes > limit {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(())
+}
+
+/// mlock(2) and mlock2(2): the range gets memory now (unless MLOCK_ONFAULT); there is no
+/// swap, so nothing more is needed to keep it there.
+fn do_mlock(task: &mut Task, addr: u64, len: u64, flags: u64) -> SysResult {
+    if flags & !MLOCK_ONFAULT != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (start, end) = lock_range(addr, len)?;
+    check_lock_limit(task, end - start)?;
+    let mm = task.mm.lock();
+    mm.check_mapped(start, end)?;
+    if flags & MLOCK_ONFAULT == 0 {
+        mm.populate(start, end)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_mlock(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_mlock(task, a.u64(0), a.u64(1), 0)
+}
+
+pub fn sys_mlock2(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    do_mlock(task, a.u64(0), a.u64(1), a.u64(2))
+}
+
+pub fn sys_munlock(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (start, end) = lock_range(a.u64(0), a.u64(1))?;
+    task.mm.lock().check_mapped(start, end)?;
+    Ok(0)
+}
+
+/// mlockall(2): MCL_CURRENT populates every mapping now; MCL_FUTURE has nothing to do.
+pub fn sys_mlockall(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let flags = a.int(0);
+    if flags == 0 || flags & !(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0 || flags == MCL_ONFAULT
+    {
+        return Err(Errno::EINVAL);
+    }
+    let mm = task.mm.lock();
+    if !task.cred.capable(CAP_IPC_LOCK) {
+        let total = mm.extents().iter().map(|(s, e)| e - s).sum();
+        check_lock_limit(task, total)?;
+    }
+    if flags & MCL_CURRENT != 0 && flags & MCL_ONFAULT == 0 {
+        for (start, end) in mm.extents() {
+            mm.populate(start, end)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn sys_munlockall(_task: &mut Task, _a: &SyscallArgs) -> SysResult {
+    Ok(0)
+}
+
+/// mincore(2): which pages of the range have memory behind them.
+pub fn sys_mincore(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let (addr, len, vec) = (a.u64(0), a.u64(1), a.u64(2));
+    if !is_aligned(addr) {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_up(len)
+        .and_then(|l| addr.checked_add(l))
+        .ok_or(Errno::ENOMEM)?;
+    let pages = task.mm.lock().resident(addr, end)?;
+    task.mm.write(vec, &pages)?;
+    Ok(0)
+}
+
+/// process_vm_readv(2) and process_vm_writev(2): copies between the caller's memory and
+/// another process's of the sandbox (its owner's, or with CAP_SYS_PTRACE), iovec by iovec;
+/// a fault after some bytes ends the copy with what was done, a fault at once is EFAULT.
+fn process_vm(task: &mut Task, a: &SyscallArgs, write: bool) -> SysResult {
+    if a.u64(5) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let local = super::read_write::read_iovecs(task, a.u64(1), a.int(2))?;
+    let remote = super::read_write::read_iovecs(task, a.u64(3), a.int(4))?;
+    let pid = a.int(0);
+    let process = task.kernel.process(pid).ok_or(Errno::ESRCH)?;
+    let other = {
+        let p = process.lock();
+        let owner = p.cred.as_ref().map_or(task.cred.ruid, |c| c.ruid);
+        if owner != task.cred.ruid && !task.cred.capable(19) {
+            return Err(Errno::EPERM);
+        }
+        p.view.as_ref().map(|v| v.mm.clone()).ok_or(Errno::ESRCH)?
+    };
+    let (mut li, mut loff, mut done) = (0usize, 0u64, 0u64);
+    let mut buf = Vec::new();
+    for (rbase, rlen) in remote {
+        let mut roff = 0;
+        while roff < rlen {
+            while li < local.len() && loff == local[li].1 {
+                li += 1;
+                loff = 0;
+            }
+            let Some(&(lbase, llen)) = local.get(li) else {
+                return Ok(done);
+            };
+            let n = (rlen - roff).min(llen - loff).min(1 << 20);
+            buf.resize(n as usize, 0);
+            let (r, l) = (rbase.wrapping_add(roff), lbase.wrapping_add(loff));
+            let copied = if write {
+                task.mm
+                    .read(l, &mut buf)
+                    .and_then(|()| other.write(r, &buf))
+            } else {
+                other
+                    .read(r, &mut buf)
+                    .and_then(|()| task.mm.write(l, &buf))
+            };
+            if let Err(e) = copied {
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+            done += n;
+            roff += n;
+            loff += n;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_process_vm_readv(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    process_vm(task, a, false)
+}
+
+pub fn sys_process_vm_writev(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    process_vm(task, a, true)
+}
+
 /// pkey_mprotect(2): the CPUs the sandbox runs on give no protection keys here (as Linux
 /// without PKU: no key can be allocated), so key -1 is mprotect and any other is EINVAL,
 /// after the checks mprotect makes first.

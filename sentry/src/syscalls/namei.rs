@@ -464,6 +464,19 @@ pub fn sys_fadvise64(task: &mut Task, a: &SyscallArgs) -> SysResult {
     Ok(0)
 }
 
+/// readahead(2): nothing to read ahead into (the host's page cache does its own), so only
+/// the checks: a readable descriptor (EBADF) of a regular file (EINVAL).
+pub fn sys_readahead(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let file = task.fds().get(a.int(0))?;
+    if !file.readable() {
+        return Err(Errno::EBADF);
+    }
+    if file.stat()?.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
 /// mount(2) of tmpfs, proc-less bind mounts and remounts inside the sandbox; nothing reaches
 /// the host.
 pub fn sys_mount(task: &mut Task, a: &SyscallArgs) -> SysResult {

@@ -245,7 +245,7 @@ pub fn sys_pwrite64(task: &mut Task, a: &SyscallArgs) -> SysResult {
 }
 
 /// Reads an iovec array: EINVAL for a bad count or a total length past `ssize_t`.
-fn read_iovecs(task: &Task, addr: u64, count: i32) -> Result<Vec<(u64, u64)>, Errno> {
+pub(super) fn read_iovecs(task: &Task, addr: u64, count: i32) -> Result<Vec<(u64, u64)>, Errno> {
     let count = u64::try_from(count).map_err(|_| Errno::EINVAL)?;
     if count > UIO_MAXIOV {
         return Err(Errno::EINVAL);

@@ -191,6 +191,14 @@ table! {
     MUNMAP => mmap::sys_munmap, Full;
     MSYNC => mmap::sys_msync, Partial("MAP_SHARED mappings of host files are copies, written back by msync and munmap");
     MPROTECT => mmap::sys_mprotect, Full;
+    MLOCK => mmap::sys_mlock, Partial("populates the range; there is no swap to lock out of");
+    MLOCK2 => mmap::sys_mlock2, Partial("as mlock");
+    MUNLOCK => mmap::sys_munlock, Full;
+    MLOCKALL => mmap::sys_mlockall, Partial("MCL_CURRENT populates every mapping; MCL_FUTURE has no effect");
+    MUNLOCKALL => mmap::sys_munlockall, Full;
+    PROCESS_VM_READV => mmap::sys_process_vm_readv, Full;
+    PROCESS_VM_WRITEV => mmap::sys_process_vm_writev, Full;
+    MINCORE => mmap::sys_mincore, Partial("a page counts as resident when the memory file backs it");
     PKEY_MPROTECT => mmap::sys_pkey_mprotect, Partial("no protection keys (as a CPU without PKU): key -1 only");
     PKEY_ALLOC => mmap::sys_pkey_alloc, Partial("no protection keys: EINVAL, as a CPU without PKU");
     PKEY_FREE => mmap::sys_pkey_free, Partial("no protection keys: EINVAL");
@@ -199,6 +207,10 @@ table! {
     MBIND => numa::sys_mbind, Partial("arguments checked; the policy is not kept");
     IOPRIO_SET => task::sys_ioprio_set, Partial("kept per process and reported, not applied to the host");
     IOPRIO_GET => task::sys_ioprio_get, Full;
+    GET_ROBUST_LIST => task::sys_get_robust_list, Full;
+    PERSONALITY => task::sys_personality, Partial("kept and reported; programs always run as PER_LINUX");
+    GETCPU => task::sys_getcpu, Full;
+    READAHEAD => namei::sys_readahead, Partial("checks only: nothing is read ahead");
     BRK => mmap::sys_brk, Full;
     MREMAP => mmap::sys_mremap, Partial("no MREMAP_DONTUNMAP");
     MADVISE => mmap::sys_madvise, Full;

@@ -175,6 +175,57 @@ pub fn sys_set_robust_list(task: &mut Task, a: &SyscallArgs) -> SysResult {
         return Err(Errno::EINVAL);
     }
     task.robust_list = (a.u64(0), a.u64(1));
+    task.sig
+        .robust_head
+        .store(a.u64(0), std::sync::atomic::Ordering::Relaxed);
+    Ok(0)
+}
+
+/// get_robust_list(2): the list head a thread registered (0: the caller), and its length.
+pub fn sys_get_robust_list(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let tid = a.int(0);
+    let head = if tid == 0 || tid == task.tid {
+        task.robust_list.0
+    } else {
+        let process = task.kernel.thread_process(tid).ok_or(Errno::ESRCH)?;
+        let p = process.lock();
+        let thread = p.thread_signals.get(&tid).ok_or(Errno::ESRCH)?;
+        // ptrace_may_access: the thread's owner, or CAP_SYS_PTRACE.
+        let owner = p.cred.as_ref().map_or(task.cred.ruid, |c| c.ruid);
+        if owner != task.cred.ruid && !task.cred.capable(19) {
+            return Err(Errno::EPERM);
+        }
+        thread
+            .robust_head
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    task.mm.write_val(a.u64(1), &head)?;
+    task.mm.write_val(a.u64(2), &24u64)?;
+    Ok(0)
+}
+
+/// personality(2): the execution domain is kept and reported (0xffffffff asks); the
+/// sandbox runs every program as PER_LINUX whatever it says (it never randomizes layouts).
+pub fn sys_personality(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    let want = a.uint(0);
+    let mut p = task.process.lock();
+    let old = p.personality;
+    if want != 0xffff_ffff {
+        p.personality = want;
+    }
+    Ok(u64::from(old))
+}
+
+/// getcpu(2): the CPU the calling thread runs on (its sentry thread and stub share one),
+/// and node 0; either pointer may be null.
+pub fn sys_getcpu(task: &mut Task, a: &SyscallArgs) -> SysResult {
+    if a.u64(0) != 0 {
+        task.mm
+            .write_val(a.u64(0), &(platform::current_cpu() as u32))?;
+    }
+    if a.u64(1) != 0 {
+        task.mm.write_val(a.u64(1), &0u32)?;
+    }
     Ok(0)
 }
 

@@ -100,9 +100,8 @@ fn fixed_entries(fs: &SynthFs, k: &K) -> Vec<(&'static str, Arc<dyn Inode>)> {
     let kk = k.clone();
     let stat = move || {
         let kern = kernel(&kk)?;
-        let cpus = ncpus();
         let mut s = String::from("cpu  0 0 0 0 0 0 0 0 0 0\n");
-        for c in 0..cpus {
+        for c in cpu_ids(&kern) {
             s.push_str(&format!("cpu{c} 0 0 0 0 0 0 0 0 0 0\n"));
         }
         let btime = std::time::SystemTime::now()
@@ -211,7 +210,10 @@ fn fixed_entries(fs: &SynthFs, k: &K) -> Vec<(&'static str, Arc<dyn Inode>)> {
     vec![
         ("self", Arc::new(self_link)),
         ("thread-self", Arc::new(thread_self)),
-        ("cpuinfo", file(fs, || Ok(cpuinfo().into_bytes()))),
+        ("cpuinfo", {
+            let kk = k.clone();
+            file(fs, move || Ok(cpuinfo(&cpu_ids(&*kernel(&kk)?)).into_bytes()))
+        }),
         ("meminfo", file(fs, || Ok(meminfo().into_bytes()))),
         ("uptime", file(fs, uptime)),
         ("loadavg", file(fs, loadavg)),
@@ -238,20 +240,59 @@ fn fixed_entries(fs: &SynthFs, k: &K) -> Vec<(&'static str, Arc<dyn Inode>)> {
     ]
 }
 
-fn ncpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+/// The CPUs in a sched_getaffinity-style mask, by number.
+fn mask_ids(mask: &[u8]) -> Vec<usize> {
+    mask.iter()
+        .enumerate()
+        .flat_map(|(i, b)| {
+            (0..8)
+                .filter(move |bit| b & (1 << bit) != 0)
+                .map(move |bit| i * 8 + bit)
+        })
+        .collect()
+}
+
+/// The sandbox's CPUs, by the host's numbers (sched_getaffinity's mask): /proc and /sys list
+/// these, and getcpu (the vDSO's and the syscall) reports them. (The sentry's own thread is
+/// pinned to one, so its available parallelism says nothing about the sandbox's.)
+fn cpu_ids(k: &Kernel) -> Vec<usize> {
+    let ids = mask_ids(&k.cpu_mask);
+    if ids.is_empty() {
+        vec![0]
+    } else {
+        ids
+    }
+}
+
+/// A CPU list as /sys and /proc write them: "0-3", "0,2-3".
+fn cpu_list(ids: &[usize]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let start = ids[i];
+        while i + 1 < ids.len() && ids[i + 1] == ids[i] + 1 {
+            i += 1;
+        }
+        parts.push(if ids[i] == start {
+            start.to_string()
+        } else {
+            format!("{start}-{}", ids[i])
+        });
+        i += 1;
+    }
+    parts.join(",")
 }
 
 /// /proc/cpuinfo: the processors the sandbox has, described generically (the host's own
 /// model strings stay hidden).
-fn cpuinfo() -> String {
-    let n = ncpus();
+fn cpuinfo(ids: &[usize]) -> String {
+    let n = ids.len();
     let mut s = String::new();
-    for c in 0..n {
+    for (core, &c) in ids.iter().enumerate() {
         s.push_str(&format!(
             "processor\t: {c}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n\
              model name\t: Blinders virtual CPU\nstepping\t: 0\ncpu MHz\t\t: 2000.000\n\
-             cache size\t: 16384 KB\nphysical id\t: 0\nsiblings\t: {n}\ncore id\t\t: {c}\n\
+             cache size\t: 16384 KB\nphysical id\t: 0\nsiblings\t: {n}\ncore id\t\t: {core}\n\
              cpu cores\t: {n}\napicid\t\t: {c}\nfpu\t\t: yes\nfpu_exception\t: yes\n\
              cpuid level\t: 13\nwp\t\t: yes\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic \
              sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 ss ht syscall nx lm \
@@ -551,6 +592,11 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
         )
     };
     let queue_limit = sigpending_limit();
+    // The thread's own affinity (sched_setaffinity), else the sandbox's CPUs.
+    let cpus_allowed = {
+        let mask = p.lock().affinity.get(&tid).cloned();
+        cpu_list(&mask.map_or_else(|| cpu_ids(kern), |m| mask_ids(&m)))
+    };
     let (letter, word) = state_letter(p);
     let c = p.lock().cred.clone().unwrap_or_else(|| kern.initial_cred());
     let vsize: u64 = v.mm.lock().iter().map(|m| m.end - m.start).sum::<u64>() / 1024;
@@ -569,7 +615,7 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
          SigQ:\t{queued}/{queue_limit}\nSigPnd:\t{thread_pending:016x}\nShdPnd:\t{pending:016x}\n\
          SigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\nCapInh:\t{:016x}\n\
          CapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
-         NoNewPrivs:\t{}\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed_list:\t0-{}\n\
+         NoNewPrivs:\t{}\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed_list:\t{}\n\
          voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
         String::from_utf8_lossy(&v.comm),
         v.fs.lock().unwrap_or_else(|e| e.into_inner()).umask,
@@ -591,7 +637,7 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
         c.cap_permitted,
         c.cap_effective,
         u8::from(nnp),
-        ncpus() - 1,
+        cpus_allowed,
     )
     .into_bytes())
 }
@@ -706,21 +752,24 @@ fn limits() -> String {
 }
 
 /// A new /sys: the little programs read (the CPU lists).
-pub fn new_sys(_k: K) -> Arc<dyn Inode> {
+pub fn new_sys(k: K) -> Arc<dyn Inode> {
     let fs = SynthFs {
         dev: anon_dev(),
         magic: SYSFS_MAGIC,
         uid: 0,
         gid: 0,
     };
-    let list = format!("0-{}\n", ncpus() - 1);
+    let list = |k: &K| {
+        let k = k.clone();
+        move || Ok(format!("{}\n", cpu_list(&cpu_ids(&*kernel(&k)?))).into_bytes())
+    };
     let cpu = SynthDir::fixed(
         &fs,
         0o755,
         vec![
-            ("online", text(&fs, list.clone())),
-            ("possible", text(&fs, list.clone())),
-            ("present", text(&fs, list)),
+            ("online", file(&fs, list(&k))),
+            ("possible", file(&fs, list(&k))),
+            ("present", file(&fs, list(&k))),
         ],
     );
     let system = SynthDir::fixed(&fs, 0o755, vec![("cpu", Arc::new(cpu))]);
