@@ -12,3 +12,26 @@ fn prctl_subreaper_pdeathsig_priorities_match_linux() {
     assert!(out.contains("reaped grandchild: yes, status 7\n"), "{out}");
     assert!(out.contains("grandchild got SIGUSR1\n"), "{out}");
 }
+
+/// A program's own seccomp filters act in the sandbox as on Linux: bad programs refused,
+/// ERRNO and argument checks, TRAP with its siginfo, stacked filters (the most severe wins),
+/// inheritance by a fork and across execve, KILL_PROCESS, strict mode, /proc's Seccomp line
+/// (seccomp(2) was ENOSYS and PR_SET_SECCOMP EINVAL: sshd's sandbox, browsers and systemd
+/// units install filters).
+#[test]
+fn seccomp_filters_as_linux() {
+    let prog = compile("seccomp_filter", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    for line in [
+        "strict child killed by KILL\n",
+        "getppid                                  -1 EPERM\n",
+        "getuid trapped: nr 102 errno 42 arch ok 1, returned 102\n",
+        "getppid trapped: nr 110 errno 7\n",
+        "child killed by SYS\n",
+        "exec child: killed by 31\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+}

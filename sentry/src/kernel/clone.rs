@@ -193,6 +193,8 @@ impl Task {
         // The child inherits the mask; its pending set starts empty.
         let child_sig = Arc::new(crate::kernel::signal::ThreadSignals::default());
         child_sig.set_mask(self.sig.mask());
+        // Threads and forks keep the seccomp filters.
+        child_sig.set_seccomp(self.sig.seccomp());
         let child_process = process.clone();
         let args = *args;
         let (ready_tx, ready_rx) = mpsc::channel::<Result<i32, Errno>>();

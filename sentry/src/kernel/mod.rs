@@ -6,6 +6,7 @@ pub mod futex;
 pub mod ipc;
 pub mod process;
 pub mod ptrace;
+pub mod seccomp;
 pub(crate) mod sigframe;
 pub mod signal;
 pub mod task;

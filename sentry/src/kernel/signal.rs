@@ -142,6 +142,11 @@ pub struct SigInfo {
     pub overrun: i32,
     /// An I/O signal of F_SETSIG: si_band and si_fd.
     pub poll: Option<(i64, i32)>,
+    /// si_errno (a seccomp SIGSYS carries the filter's data there).
+    pub errno: i32,
+    /// A seccomp SIGSYS: the syscall number and its arch (si_syscall, si_arch); `addr` is
+    /// si_call_addr.
+    pub sys: Option<(i32, u32)>,
 }
 
 /// si_code of a signal sent by kill(2).
@@ -169,7 +174,15 @@ impl SigInfo {
     pub fn to_bytes(&self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&self.signo.to_ne_bytes());
+        b[4..8].copy_from_slice(&self.errno.to_ne_bytes());
         b[8..12].copy_from_slice(&self.code.to_ne_bytes());
+        if let Some((nr, arch)) = self.sys {
+            // _sifields._sigsys: si_call_addr, si_syscall, si_arch.
+            b[16..24].copy_from_slice(&self.addr.to_ne_bytes());
+            b[24..28].copy_from_slice(&nr.to_ne_bytes());
+            b[28..32].copy_from_slice(&arch.to_ne_bytes());
+            return b;
+        }
         let fault = matches!(
             self.signo,
             libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
@@ -303,6 +316,29 @@ pub struct ThreadSignals {
     /// The thread's robust futex list head (set_robust_list), for get_robust_list of
     /// another thread.
     pub robust_head: std::sync::atomic::AtomicU64,
+    /// The thread's seccomp mode and filters (here, not in the Task, because
+    /// SECCOMP_FILTER_FLAG_TSYNC sets every thread's), and whether there is any: the
+    /// syscall path looks at the flag alone.
+    pub seccomp: std::sync::Mutex<super::seccomp::Mode>,
+    pub seccomp_on: std::sync::atomic::AtomicBool,
+}
+
+impl ThreadSignals {
+    /// The thread's seccomp mode.
+    pub fn seccomp(&self) -> super::seccomp::Mode {
+        self.seccomp
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sets the thread's seccomp mode.
+    pub fn set_seccomp(&self, mode: super::seccomp::Mode) {
+        let on = !matches!(mode, super::seccomp::Mode::Disabled);
+        *self.seccomp.lock().unwrap_or_else(|e| e.into_inner()) = mode;
+        self.seccomp_on
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Wakes a thread blocked in a sentry wait (it locks the wait's mutex and notifies its

@@ -18,6 +18,7 @@ mod poll;
 mod process;
 mod ptrace;
 mod read_write;
+mod seccomp;
 mod signal;
 mod socket;
 mod stat;
@@ -81,6 +82,22 @@ pub fn dispatch(task: &mut Task) {
     let readable =
         task.mm.read_code(at, &mut insn).is_ok() || platform::read_vdso_code(at, &mut insn);
     let native = readable && insn == [0x0f, 0x05];
+    // The program's own seccomp filters come first.
+    if native
+        && task
+            .sig
+            .seccomp_on
+            .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        match seccomp::check(task, nr, &args) {
+            seccomp::Verdict::Run => {}
+            seccomp::Verdict::Return(rax) => {
+                task.regs.set_return(rax);
+                return;
+            }
+            seccomp::Verdict::Killed => return,
+        }
+    }
     let result = match table::lookup(nr) {
         _ if !native => {
             tracing::warn!("32-bit syscall {nr} (int 0x80 or sysenter): ENOSYS");

@@ -4,7 +4,7 @@ use syscall_tables::{nr, syscall_name, SYSCALL_TABLE_LEN};
 
 use super::{
     cred, fs, futex, inotify, ipc, mmap, mqueue, namei, numa, poll, process, ptrace, read_write,
-    signal, socket, stat, sys, task, time, timer, Handler,
+    seccomp, signal, socket, stat, sys, task, time, timer, Handler,
 };
 
 /// How completely a syscall is implemented.
@@ -64,6 +64,7 @@ table! {
     FLISTXATTR => stat::sys_flistxattr, Full;
     GETDENTS64 => fs::sys_getdents64, Full;
     GETDENTS => fs::sys_getdents, Full;
+    SECCOMP => seccomp::sys_seccomp, Partial("strict and filter modes, run in the sentry; no user-notification listeners, no tracer for SECCOMP_RET_TRACE (ENOSYS)");
     PTRACE => ptrace::sys_ptrace, Partial("between the sandbox's tasks: attach, seize, interrupt, registers, memory, siginfo, continue, detach, kill; no syscall, step, event or TRACEME stops");
     CREAT => fs::sys_creat, Full;
     OPENAT2 => fs::sys_openat2, Partial("RESOLVE_CACHED is ignored");

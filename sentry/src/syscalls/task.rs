@@ -640,7 +640,8 @@ pub fn sys_prctl(task: &mut Task, a: &SyscallArgs) -> SysResult {
             }
             Ok(0)
         }
-        libc::PR_GET_SECCOMP => Ok(0),
+        libc::PR_GET_SECCOMP => Ok(u64::from(task.sig.seccomp().number())),
+        libc::PR_SET_SECCOMP => super::seccomp::prctl_set(task, a.u64(1), a.u64(2)),
         libc::PR_GET_TIMERSLACK => Ok(50_000),
         libc::PR_SET_TIMERSLACK => Ok(0),
         libc::PR_GET_TID_ADDRESS => {

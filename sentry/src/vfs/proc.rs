@@ -592,6 +592,13 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
         )
     };
     let queue_limit = sigpending_limit();
+    let (seccomp, seccomp_filters) = {
+        let t = p.lock().thread_signals.get(&tid).cloned();
+        t.map_or((0, 0), |t| {
+            let m = t.seccomp();
+            (m.number(), m.filters())
+        })
+    };
     // The thread's own affinity (sched_setaffinity), else the sandbox's CPUs.
     let cpus_allowed = {
         let mask = p.lock().affinity.get(&tid).cloned();
@@ -615,7 +622,7 @@ fn status(kern: &Kernel, p: &Arc<Process>, tid: i32) -> Result<Vec<u8>, Errno> {
          SigQ:\t{queued}/{queue_limit}\nSigPnd:\t{thread_pending:016x}\nShdPnd:\t{pending:016x}\n\
          SigBlk:\t{blocked:016x}\nSigIgn:\t{ignored:016x}\nSigCgt:\t{caught:016x}\nCapInh:\t{:016x}\n\
          CapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
-         NoNewPrivs:\t{}\nSeccomp:\t0\nSeccomp_filters:\t0\nCpus_allowed_list:\t{}\n\
+         NoNewPrivs:\t{}\nSeccomp:\t{seccomp}\nSeccomp_filters:\t{seccomp_filters}\nCpus_allowed_list:\t{}\n\
          voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n",
         String::from_utf8_lossy(&v.comm),
         v.fs.lock().unwrap_or_else(|e| e.into_inner()).umask,
