@@ -547,3 +547,47 @@ fn ptrace_attach_stop_peek_poke_detach() {
         assert!(out.contains(line), "{line:?} missing from:\n{out}");
     }
 }
+
+/// A tracer of its own child, as Linux answers: PTRACE_TRACEME and the SIGTRAP after exec;
+/// seized with TRACESYSGOOD, TRACEEXEC and TRACEEXIT: syscall-enter and -exit stops, a
+/// syscall skipped by setting its number to -1, the exec event and the exit event.
+#[test]
+fn ptrace_syscall_stops_exec_and_exit_events() {
+    let prog = compile("ptrace_syscall", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert!(pair
+        .sandboxed
+        .stdout_str()
+        .contains("child: getppid > 0: 1, getpid: 4242\n"));
+    assert!(pair
+        .sandboxed
+        .stdout_str()
+        .contains("exec events 1, getppid exits seen 1, skipped 1\nchild exited 7\n"));
+}
+
+/// strace runs inside the sandbox (ptrace between the sandbox's tasks), both on a command it
+/// starts and with -c.
+#[test]
+fn strace_runs_inside_the_sandbox() {
+    let strace = require_tool("/usr/bin/strace");
+    let out = run_sandboxed(&[strace, "-o", "/dev/stdout", "/bin/true"], &RunOpts::new());
+    out.assert_code(0);
+    let text = out.stdout_str();
+    assert!(
+        text.starts_with("execve(\"/bin/true\", [\"/bin/true\"]"),
+        "{text}"
+    );
+    assert!(text.contains("exit_group(0)"), "{text}");
+    assert!(text.ends_with("+++ exited with 0 +++\n"), "{text}");
+    let counted = run_sandboxed(
+        &[strace, "-c", "-o", "/dev/stdout", "/bin/true"],
+        &RunOpts::new(),
+    );
+    counted.assert_code(0);
+    assert!(
+        counted.stdout_str().contains("execve"),
+        "{}",
+        counted.stdout_str()
+    );
+}

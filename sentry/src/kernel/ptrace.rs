@@ -1,8 +1,9 @@
 //! ptrace(2) between the sandbox's own tasks: a tracer attaches to a thread, which stops;
 //! the tracer waits for the stop, reads and writes its registers and memory, and lets it go
-//! on or detaches. What sanitizers' stop-the-world (LeakSanitizer), and debuggers attaching
-//! to a running program, need. No syscall-stops, single-stepping, event stops (fork, exec,
-//! exit) or signal-delivery-stops beyond the attach stop: those requests are ENOSYS.
+//! on or detaches; signal-delivery-stops, syscall-stops (PTRACE_SYSCALL), the exec stop and
+//! PTRACE_TRACEME: what sanitizers' stop-the-world (LeakSanitizer), strace and debuggers
+//! attaching to a running program need. No single steps and no fork, clone or exit event
+//! stops: those are ENOSYS.
 //!
 //! A tracee stops on its own sentry thread, on the way back to the app, as for a signal:
 //! the attach queues a SIGSTOP marked as the ptrace stop's (`STOP_CODE`), which interrupts a
@@ -24,11 +25,19 @@ pub const STOP_CODE: i32 = 0x4000_0000;
 
 /// PTRACE_EVENT_STOP: the stop of PTRACE_INTERRUPT on a seized tracee.
 pub const EVENT_STOP: i32 = 128;
+/// PTRACE_EVENT_EXEC: the stop after a successful execve, with PTRACE_O_TRACEEXEC.
+pub const EVENT_EXEC: i32 = 4;
+/// PTRACE_EVENT_EXIT: the stop of a thread about to end, with PTRACE_O_TRACEEXIT.
+pub const EVENT_EXIT: i32 = 6;
 
 /// PTRACE_O_TRACESYSGOOD and PTRACE_O_EXITKILL: the options taken (the event options are
 /// not offered).
 pub const O_TRACESYSGOOD: u64 = 1;
+pub const O_TRACEEXEC: u64 = 0x10;
+pub const O_TRACEEXIT: u64 = 0x40;
 pub const O_EXITKILL: u64 = 1 << 20;
+/// The options offered.
+pub const O_OFFERED: u64 = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACEEXIT | O_EXITKILL;
 
 /// One traced thread.
 pub struct Tracee {
@@ -55,6 +64,10 @@ pub struct TraceState {
     pub reported: bool,
     /// What the tracer decided; the stopped tracee takes it and goes on.
     pub resume: Option<Resume>,
+    /// Resumed with PTRACE_SYSCALL: the next syscall entry or exit stops.
+    pub syscall: bool,
+    /// PTRACE_GETEVENTMSG's answer for the current stop.
+    pub event_msg: u64,
     /// While stopped: the tracee's registers (the tracer may change them), FP state and
     /// address space.
     pub regs: Regs,
@@ -76,6 +89,8 @@ pub struct Stop {
 pub enum Resume {
     /// PTRACE_CONT with a signal to deliver (0: none).
     Cont(i32),
+    /// PTRACE_SYSCALL: as Cont, stopping at the next syscall entry or exit.
+    Syscall(i32),
     /// PTRACE_DETACH with a signal to deliver: no longer traced.
     Detach(i32),
 }

@@ -323,6 +323,30 @@ impl Task {
         super::signal::reset_for_exec(&mut p.actions);
         drop(p);
         self.place_in = PLACE_AFTER_SYSCALLS;
+        // A traced thread stops after a successful exec: PTRACE_EVENT_EXEC with
+        // PTRACE_O_TRACEEXEC, else the SIGTRAP of old.
+        if let Some(t) = self.kernel.tracees.get(self.tid) {
+            if t.state().options & super::ptrace::O_TRACEEXEC != 0 {
+                t.state().event_msg = self.tid as u64;
+                let info = SigInfo {
+                    signo: libc::SIGTRAP,
+                    code: libc::SIGTRAP | (super::ptrace::EVENT_EXEC << 8),
+                    ..SigInfo::default()
+                };
+                let sig = self.ptrace_stop(&t, libc::SIGTRAP, super::ptrace::EVENT_EXEC, info);
+                if sig > 0 {
+                    self.sig
+                        .pending()
+                        .add(SigInfo::sent(sig, super::signal::SI_USER, 0, 0));
+                }
+            } else {
+                let trap = SigInfo::sent(libc::SIGTRAP, super::signal::SI_USER, 0, 0);
+                self.sig.pending().add(trap);
+                self.sig
+                    .maybe_pending
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
         // POSIX timers go with the old image; itimers (alarm) stay (execve(2)).
         self.process.timers().delete_posix();
         for (t, (left, interval)) in cpu_itimers.iter().zip(left) {
@@ -593,7 +617,7 @@ impl Task {
     /// the tracer, tells it, and waits, running no app code, until the tracer resumes or
     /// detaches it (or the process is killed). Returns the signal the tracer passes on (0:
     /// none).
-    fn ptrace_stop(
+    pub fn ptrace_stop(
         &mut self,
         tracee: &Arc<super::ptrace::Tracee>,
         sig: i32,
@@ -617,7 +641,9 @@ impl Task {
         }
         let resume = loop {
             let p = self.process.lock();
-            if p.group_exit.is_some() {
+            // SIGKILL ends any stop; a group exit ends all but the exit stop itself.
+            let killed = p.group_exit == Some(ExitStatus::Signaled(libc::SIGKILL));
+            if killed || (p.group_exit.is_some() && event != super::ptrace::EVENT_EXIT) {
                 self.exit = p.group_exit;
                 break None;
             }
@@ -638,8 +664,9 @@ impl Task {
             self.restart = None;
         }
         drop(fp);
+        tracee.state().syscall = matches!(resume, Some(super::ptrace::Resume::Syscall(_)));
         match resume {
-            Some(super::ptrace::Resume::Cont(sig)) => sig,
+            Some(super::ptrace::Resume::Cont(sig) | super::ptrace::Resume::Syscall(sig)) => sig,
             Some(super::ptrace::Resume::Detach(sig)) => {
                 self.kernel.tracees.remove_this(tracee);
                 sig
@@ -741,6 +768,23 @@ impl Task {
     /// is ending as a group): the process becomes a zombie for its parent to reap, and its
     /// children go to PID 1.
     pub fn exit_process(&mut self, status: ExitStatus) {
+        // PTRACE_O_TRACEEXIT: the tracer sees the thread about to end, its status in
+        // PTRACE_GETEVENTMSG (as wait would give it).
+        if let Some(t) = self.kernel.tracees.get(self.tid) {
+            if t.state().options & super::ptrace::O_TRACEEXIT != 0 {
+                let status = self.process.lock().group_exit.unwrap_or(status);
+                t.state().event_msg = match status {
+                    ExitStatus::Exited(code) => ((code & 0xff) << 8) as u64,
+                    ExitStatus::Signaled(sig) => (sig & 0x7f) as u64,
+                };
+                let info = SigInfo {
+                    signo: libc::SIGTRAP,
+                    code: libc::SIGTRAP | (super::ptrace::EVENT_EXIT << 8),
+                    ..SigInfo::default()
+                };
+                self.ptrace_stop(&t, libc::SIGTRAP, super::ptrace::EVENT_EXIT, info);
+            }
+        }
         // CLONE_CHILD_CLEARTID: zero the word and wake a joiner (pthread_join), as mm_release.
         if self.clear_child_tid != 0 {
             let addr = std::mem::take(&mut self.clear_child_tid);

@@ -67,6 +67,24 @@ pub type Handler = fn(&mut Task, &SyscallArgs) -> SysResult;
 
 /// Serves the syscall the task trapped on, and puts the result in its `rax`.
 pub fn dispatch(task: &mut Task) {
+    // A tracer that resumed this thread with PTRACE_SYSCALL sees the call before it runs
+    // (and may change it, or skip it with number -1) and after.
+    let tracer_watch = task
+        .kernel
+        .tracees
+        .get(task.tid)
+        .filter(|t| t.state().syscall);
+    if let Some(t) = &tracer_watch {
+        task.regs.0.rax = (-i64::from(Errno::ENOSYS.0)) as u64;
+        syscall_stop(task, t);
+        if task.exit.is_some() {
+            return;
+        }
+        if task.regs.syscall_nr() == u64::MAX {
+            syscall_exit_stop(task);
+            return;
+        }
+    }
     let nr = task.regs.syscall_nr();
     let args = SyscallArgs {
         raw: task.regs.syscall_args(),
@@ -141,6 +159,41 @@ pub fn dispatch(task: &mut Task) {
     }
     if task.exit.is_none() {
         task.regs.set_return(rax);
+        if tracer_watch.is_some() {
+            syscall_exit_stop(task);
+        }
+    }
+}
+
+/// A syscall-enter or syscall-exit stop for the thread's tracer: SIGTRAP, with 0x80 under
+/// PTRACE_O_TRACESYSGOOD.
+fn syscall_stop(task: &mut Task, t: &std::sync::Arc<crate::kernel::ptrace::Tracee>) {
+    let good = t.state().options & crate::kernel::ptrace::O_TRACESYSGOOD != 0;
+    let sig = libc::SIGTRAP | if good { 0x80 } else { 0 };
+    let info = crate::kernel::signal::SigInfo {
+        signo: libc::SIGTRAP,
+        code: sig,
+        ..Default::default()
+    };
+    let pass = task.ptrace_stop(t, sig, 0, info);
+    if pass > 0 {
+        let info = crate::kernel::signal::SigInfo::sent(pass, 0, 0, 0);
+        task.sig.pending().add(info);
+        task.sig
+            .maybe_pending
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The syscall-exit stop, if the tracer still asks for syscall stops.
+fn syscall_exit_stop(task: &mut Task) {
+    let t = task
+        .kernel
+        .tracees
+        .get(task.tid)
+        .filter(|t| t.state().syscall);
+    if let Some(t) = t {
+        syscall_stop(task, &t);
     }
 }
 

@@ -1,14 +1,14 @@
-//! ptrace(2) between the sandbox's tasks (see `kernel::ptrace`): attach and seize, interrupt,
-//! the registers (GETREGS, SETREGS, GETREGSET, SETREGSET, PEEKUSER, POKEUSER, GETFPREGS,
-//! ARCH_PRCTL), memory (PEEK and POKE), the stop's siginfo, options, continue, detach, kill.
-//! Syscall-stops, single steps, event stops and PTRACE_TRACEME are not offered: ENOSYS,
-//! logged once.
+//! ptrace(2) between the sandbox's tasks (see `kernel::ptrace`): TRACEME, attach and seize,
+//! interrupt, the registers (GETREGS, SETREGS, GETREGSET, SETREGSET, PEEKUSER, POKEUSER,
+//! GETFPREGS, ARCH_PRCTL), memory (PEEK and POKE), the stop's siginfo and event message,
+//! options (TRACESYSGOOD, TRACEEXEC, EXITKILL), continue, syscall, detach, kill. Single
+//! steps and the fork, clone and exit events are not offered: ENOSYS, logged once.
 
 use std::sync::Arc;
 
 use super::SyscallArgs;
 use crate::errno::{Errno, SysResult};
-use crate::kernel::ptrace::{Resume, Tracee, EVENT_STOP, O_EXITKILL, O_TRACESYSGOOD, STOP_CODE};
+use crate::kernel::ptrace::{Resume, Tracee, EVENT_STOP, O_OFFERED, STOP_CODE};
 use crate::kernel::signal::SigInfo;
 use crate::kernel::Task;
 
@@ -20,6 +20,7 @@ const PTRACE_POKETEXT: u64 = 4;
 const PTRACE_POKEDATA: u64 = 5;
 const PTRACE_POKEUSER: u64 = 6;
 const PTRACE_CONT: u64 = 7;
+const PTRACE_SYSCALL: u64 = 24;
 const PTRACE_KILL: u64 = 8;
 const PTRACE_GETREGS: u64 = 12;
 const PTRACE_SETREGS: u64 = 13;
@@ -54,7 +55,7 @@ pub fn sys_ptrace(task: &mut Task, a: &SyscallArgs) -> SysResult {
     let (request, pid, addr, data) = (a.u64(0), a.int(1), a.u64(2), a.u64(3));
     match request {
         PTRACE_ATTACH | PTRACE_SEIZE => attach(task, request, pid, addr, data),
-        PTRACE_TRACEME => unsupported(task, request),
+        PTRACE_TRACEME => traceme(task),
         PTRACE_KILL => {
             let t = traced_by(task, pid)?;
             let kill = SigInfo::sent(libc::SIGKILL, 0, task.process.pid, task.cred.ruid);
@@ -84,9 +85,27 @@ fn unsupported(task: &Task, request: u64) -> SysResult {
     task.kernel.log_unsupported(
         "ptrace",
         request,
-        "request not offered (no syscall, step, event or TRACEME stops)",
+        "request not offered (no single steps, no fork, clone or exit events)",
     );
     Err(Errno::ENOSYS)
+}
+
+/// PTRACE_TRACEME: the parent becomes the caller's tracer (EPERM if it is traced already).
+fn traceme(task: &Task) -> SysResult {
+    let ppid = task.process.lock().ppid;
+    if ppid <= 0 || task.kernel.process(ppid).is_none() {
+        return Err(Errno::EPERM);
+    }
+    let tracee = Arc::new(Tracee {
+        tid: task.tid,
+        process: task.process.clone(),
+        tracer: ppid,
+        state: Default::default(),
+    });
+    if !task.kernel.tracees.insert(tracee) {
+        return Err(Errno::EPERM);
+    }
+    Ok(0)
 }
 
 /// The thread `pid` the caller's process traces; ESRCH otherwise.
@@ -136,7 +155,7 @@ fn attach(task: &Task, request: u64, pid: i32, addr: u64, data: u64) -> SysResul
             return Err(Errno::EPERM);
         }
     }
-    if data & !(O_TRACESYSGOOD | O_EXITKILL) != 0 {
+    if data & !O_OFFERED != 0 {
         return unsupported(task, request);
     }
     let tracee = Arc::new(Tracee {
@@ -277,29 +296,32 @@ fn stopped_request(
             Ok(0)
         }
         PTRACE_GETEVENTMSG => {
-            task.mm.write_val(data, &0u64)?;
+            let msg = t.state().event_msg;
+            task.mm.write_val(data, &msg)?;
             Ok(0)
         }
         PTRACE_SETOPTIONS => {
             if data & !O_MASK != 0 {
                 return Err(Errno::EINVAL);
             }
-            if data & !(O_TRACESYSGOOD | O_EXITKILL) != 0 {
+            if data & !O_OFFERED != 0 {
                 return unsupported(task, request);
             }
             t.state().options = data;
             Ok(0)
         }
-        PTRACE_CONT | PTRACE_DETACH => {
+        PTRACE_CONT | PTRACE_DETACH | PTRACE_SYSCALL => {
             let sig = data as i32;
             if !(0..=64).contains(&sig) {
                 return Err(Errno::EIO);
             }
-            if request == PTRACE_DETACH {
-                task.kernel.tracees.remove_this(t);
-                t.resume(Resume::Detach(sig));
-            } else {
-                t.resume(Resume::Cont(sig));
+            match request {
+                PTRACE_DETACH => {
+                    task.kernel.tracees.remove_this(t);
+                    t.resume(Resume::Detach(sig));
+                }
+                PTRACE_SYSCALL => t.resume(Resume::Syscall(sig)),
+                _ => t.resume(Resume::Cont(sig)),
             }
             Ok(0)
         }
