@@ -566,8 +566,8 @@ fn ptrace_syscall_stops_exec_and_exit_events() {
         .contains("exec events 1, getppid exits seen 1, skipped 1\nchild exited 7\n"));
 }
 
-/// strace runs inside the sandbox (ptrace between the sandbox's tasks), both on a command it
-/// starts and with -c.
+/// strace runs inside the sandbox (ptrace between the sandbox's tasks): on a command it
+/// starts, following its forks (-f), and counting (-c).
 #[test]
 fn strace_runs_inside_the_sandbox() {
     let strace = require_tool("/usr/bin/strace");
@@ -580,6 +580,23 @@ fn strace_runs_inside_the_sandbox() {
     );
     assert!(text.contains("exit_group(0)"), "{text}");
     assert!(text.ends_with("+++ exited with 0 +++\n"), "{text}");
+    // -f follows the shell's vfork: both processes' calls and both exits are reported.
+    let followed = run_sandboxed(
+        &[
+            strace,
+            "-f",
+            "-o",
+            "/dev/stdout",
+            "/bin/sh",
+            "-c",
+            "/bin/true; echo hi",
+        ],
+        &RunOpts::new(),
+    );
+    followed.assert_code(0);
+    let text = followed.stdout_str();
+    assert!(text.contains("execve(\"/bin/true\""), "{text}");
+    assert_eq!(text.matches("+++ exited with 0 +++").count(), 2, "{text}");
     let counted = run_sandboxed(
         &[strace, "-c", "-o", "/dev/stdout", "/bin/true"],
         &RunOpts::new(),

@@ -195,6 +195,37 @@ impl Task {
         child_sig.set_mask(self.sig.mask());
         // Threads and forks keep the seccomp filters.
         child_sig.set_seccomp(self.sig.seccomp());
+        // A traced parent whose tracer asked for this kind of event (PTRACE_O_TRACEFORK,
+        // _VFORK, _CLONE): the child is traced by the same tracer, and stops before it runs
+        // any app code; the parent stops with the event once the child exists.
+        let traced_event = self.traced_clone_event(flags, args.exit_signal);
+        if let Some((parent_trace, _)) = &traced_event {
+            let (seized, options) = {
+                let s = parent_trace.state();
+                (s.seized, s.options)
+            };
+            let child_trace = Arc::new(super::ptrace::Tracee {
+                tid,
+                process: process.clone(),
+                tracer: parent_trace.tracer,
+                state: Default::default(),
+            });
+            {
+                let mut s = child_trace.state();
+                s.seized = seized;
+                s.options = options;
+                // A seized tracer's new tracee reports PTRACE_EVENT_STOP, an attached
+                // one's a SIGSTOP.
+                s.requested = Some(if seized { super::ptrace::EVENT_STOP } else { 0 });
+            }
+            if self.kernel.tracees.insert(child_trace) {
+                let stop = SigInfo::sent(libc::SIGSTOP, super::ptrace::STOP_CODE, 0, 0);
+                child_sig.pending().add(stop);
+                child_sig
+                    .maybe_pending
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
         let child_process = process.clone();
         let args = *args;
         let (ready_tx, ready_rx) = mpsc::channel::<Result<i32, Errno>>();
@@ -323,6 +354,46 @@ impl Task {
             let _ = self.mm.write_val(args.parent_tid, &tid);
         }
         let _ = go_tx.send(true);
+        if let Some((parent_trace, event)) = traced_event {
+            parent_trace.state().event_msg = tid as u64;
+            let info = SigInfo {
+                signo: libc::SIGTRAP,
+                code: libc::SIGTRAP | (event << 8),
+                ..SigInfo::default()
+            };
+            let sig = self.ptrace_stop(&parent_trace, libc::SIGTRAP, event, info);
+            if sig > 0 {
+                self.sig
+                    .pending()
+                    .add(SigInfo::sent(sig, super::signal::SI_USER, 0, 0));
+            }
+        }
         Ok(process)
+    }
+
+    /// The ptrace event a clone with `flags` reports, if this thread is traced and its
+    /// tracer asked for it (as copy_process chooses it): vfork, fork (a SIGCHLD child) or
+    /// clone (any other, threads included); none with CLONE_UNTRACED.
+    fn traced_clone_event(
+        &self,
+        flags: u64,
+        exit_signal: i32,
+    ) -> Option<(Arc<super::ptrace::Tracee>, i32)> {
+        use super::ptrace::{
+            EVENT_CLONE, EVENT_FORK, EVENT_VFORK, O_TRACECLONE, O_TRACEFORK, O_TRACEVFORK,
+        };
+        if flags & libc::CLONE_UNTRACED as u64 != 0 {
+            return None;
+        }
+        let t = self.kernel.tracees.get(self.tid)?;
+        let (event, option) = if flags & CLONE_VFORK != 0 {
+            (EVENT_VFORK, O_TRACEVFORK)
+        } else if exit_signal == libc::SIGCHLD {
+            (EVENT_FORK, O_TRACEFORK)
+        } else {
+            (EVENT_CLONE, O_TRACECLONE)
+        };
+        let wanted = t.state().options & option != 0;
+        wanted.then_some((t, event))
     }
 }

@@ -29,15 +29,28 @@ pub const EVENT_STOP: i32 = 128;
 pub const EVENT_EXEC: i32 = 4;
 /// PTRACE_EVENT_EXIT: the stop of a thread about to end, with PTRACE_O_TRACEEXIT.
 pub const EVENT_EXIT: i32 = 6;
+/// PTRACE_EVENT_FORK, _VFORK and _CLONE: a tracee made a child, which is traced too.
+pub const EVENT_FORK: i32 = 1;
+pub const EVENT_VFORK: i32 = 2;
+pub const EVENT_CLONE: i32 = 3;
 
 /// PTRACE_O_TRACESYSGOOD and PTRACE_O_EXITKILL: the options taken (the event options are
 /// not offered).
 pub const O_TRACESYSGOOD: u64 = 1;
+pub const O_TRACEFORK: u64 = 0x2;
+pub const O_TRACEVFORK: u64 = 0x4;
+pub const O_TRACECLONE: u64 = 0x8;
 pub const O_TRACEEXEC: u64 = 0x10;
 pub const O_TRACEEXIT: u64 = 0x40;
 pub const O_EXITKILL: u64 = 1 << 20;
 /// The options offered.
-pub const O_OFFERED: u64 = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACEEXIT | O_EXITKILL;
+pub const O_OFFERED: u64 = O_TRACESYSGOOD
+    | O_TRACEFORK
+    | O_TRACEVFORK
+    | O_TRACECLONE
+    | O_TRACEEXEC
+    | O_TRACEEXIT
+    | O_EXITKILL;
 
 /// One traced thread.
 pub struct Tracee {
@@ -68,6 +81,9 @@ pub struct TraceState {
     pub syscall: bool,
     /// PTRACE_GETEVENTMSG's answer for the current stop.
     pub event_msg: u64,
+    /// The thread ended: its status, for the tracer's wait (which then forgets it), when the
+    /// tracer is not the parent that reaps it anyway.
+    pub exited: Option<super::ExitStatus>,
     /// While stopped: the tracee's registers (the tracer may change them), FP state and
     /// address space.
     pub regs: Regs,

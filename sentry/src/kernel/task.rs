@@ -795,8 +795,18 @@ impl Task {
             }
         }
         self.release_robust_futexes();
-        // A traced thread that ends is traced no more; its tracer's waits look again.
-        if let Some(t) = self.kernel.tracees.remove(self.tid) {
+        // A traced thread that ends is reported to its tracer's wait, unless the tracer is
+        // the parent that reaps it anyway; then it is traced no more.
+        if let Some(t) = self.kernel.tracees.get(self.tid) {
+            let (parent, ended) = {
+                let p = self.process.lock();
+                (p.ppid, p.group_exit.unwrap_or(status))
+            };
+            if self.tid == self.process.pid && parent == t.tracer {
+                self.kernel.tracees.remove_this(&t);
+            } else {
+                t.state().exited = Some(ended);
+            }
             if let Some(tracer) = self.kernel.process(t.tracer) {
                 let _guard = tracer.lock();
                 tracer.event.notify_all();

@@ -212,6 +212,17 @@ fn find_child(
         }
         any = true;
         let mut s = t.state();
+        if let Some(status) = s.exited {
+            if options & WEXITED == 0 {
+                continue;
+            }
+            drop(s);
+            if options & WNOWAIT == 0 {
+                task.kernel.tracees.remove_this(&t);
+            }
+            let usage = t.process.lock().usage;
+            return Ok(Some((t.tid, ChildEvent::Exited(status), usage)));
+        }
         if let (Some(stop), false) = (s.stop, s.reported) {
             if options & WNOWAIT == 0 {
                 s.reported = true;
