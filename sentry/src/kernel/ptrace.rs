@@ -12,6 +12,7 @@
 //! requests read and change them; a resume hands them back.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use platform::Regs;
@@ -111,9 +112,10 @@ pub enum Resume {
     Detach(i32),
 }
 
-/// Every traced thread of the sandbox, by tid.
+/// Every traced thread of the sandbox, by tid, and how many there are (read without the
+/// lock: every syscall asks, and nearly always nothing is traced).
 #[derive(Default)]
-pub struct Tracees(Mutex<BTreeMap<i32, Arc<Tracee>>>);
+pub struct Tracees(Mutex<BTreeMap<i32, Arc<Tracee>>>, AtomicUsize);
 
 impl Tracees {
     fn map(&self) -> MutexGuard<'_, BTreeMap<i32, Arc<Tracee>>> {
@@ -122,6 +124,9 @@ impl Tracees {
 
     /// Thread `tid`, if traced.
     pub fn get(&self, tid: i32) -> Option<Arc<Tracee>> {
+        if self.1.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
         self.map().get(&tid).cloned()
     }
 
@@ -132,12 +137,16 @@ impl Tracees {
             return false;
         }
         m.insert(tracee.tid, tracee);
+        self.1.store(m.len(), Ordering::SeqCst);
         true
     }
 
     /// Stops tracing `tid`.
     pub fn remove(&self, tid: i32) -> Option<Arc<Tracee>> {
-        self.map().remove(&tid)
+        let mut m = self.map();
+        let gone = m.remove(&tid);
+        self.1.store(m.len(), Ordering::SeqCst);
+        gone
     }
 
     /// Stops tracing `tracee`'s thread, if that is still how it is traced.
@@ -146,10 +155,14 @@ impl Tracees {
         if m.get(&tracee.tid).is_some_and(|t| Arc::ptr_eq(t, tracee)) {
             m.remove(&tracee.tid);
         }
+        self.1.store(m.len(), Ordering::SeqCst);
     }
 
     /// The threads process `tracer` traces.
     pub fn of_tracer(&self, tracer: i32) -> Vec<Arc<Tracee>> {
+        if self.1.load(Ordering::SeqCst) == 0 {
+            return Vec::new();
+        }
         self.map()
             .values()
             .filter(|t| t.tracer == tracer)
