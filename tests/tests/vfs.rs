@@ -643,3 +643,22 @@ fn old_getdents_lists_as_getdents64() {
         "getdents   dir, buffer 64: 3 entries a-directory-with-a-longer-name(4) a-file(8) l(10)\n"
     ));
 }
+
+/// /proc/PID/auxv (the auxiliary vector, as getauxval sees it) and /proc/PID/mem (another
+/// process's memory by address, read-only pages writable as for debuggers, EIO where nothing
+/// is mapped), as Linux answers: both were missing (gdb needs them).
+#[test]
+fn proc_auxv_and_mem() {
+    let prog = compile("proc_mem_auxv", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    let out = pair.sandboxed.stdout_str();
+    assert!(
+        out.contains("auxv: page size 1, entry matches getauxval 1, ends with AT_NULL 1\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("child: secret now \"from the parent\", constant now \"poked\"\n"),
+        "{out}"
+    );
+}

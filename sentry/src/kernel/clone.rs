@@ -293,7 +293,7 @@ impl Task {
             };
             if !thread {
                 if let Some(v) = parent_view {
-                    task.publish(v.cmdline, v.environ, v.exe);
+                    task.publish(v.cmdline, v.environ, v.auxv, v.exe);
                 }
             }
             let _ = ready_tx.send(Ok(task.ctx.host_pid()));

@@ -125,6 +125,7 @@ pub struct ProcView {
     /// argv and envp as exec gave them, each string NUL-terminated.
     pub cmdline: Arc<[u8]>,
     pub environ: Arc<[u8]>,
+    pub auxv: Arc<[u8]>,
     pub comm: Vec<u8>,
     pub exe: Option<crate::vfs::Path>,
     /// When the process started, from the sandbox's boot.

@@ -164,6 +164,7 @@ impl Task {
         task.publish(
             loaded.cmdline.into(),
             loaded.environ.into(),
+            loaded.auxv.into(),
             Some(loaded.exe_path),
         );
         task
@@ -214,7 +215,13 @@ impl Task {
     }
 
     /// Publishes this task's tables as its process's /proc view.
-    pub fn publish(&self, cmdline: Arc<[u8]>, environ: Arc<[u8]>, exe: Option<crate::vfs::Path>) {
+    pub fn publish(
+        &self,
+        cmdline: Arc<[u8]>,
+        environ: Arc<[u8]>,
+        auxv: Arc<[u8]>,
+        exe: Option<crate::vfs::Path>,
+    ) {
         let mut p = self.process.lock();
         p.cred = Some(self.cred.clone());
         let start = p
@@ -227,6 +234,7 @@ impl Task {
             mm: self.mm.clone(),
             cmdline,
             environ,
+            auxv,
             comm: self.comm.clone(),
             exe,
             start,
@@ -358,6 +366,7 @@ impl Task {
         self.publish(
             loaded.cmdline.into(),
             loaded.environ.into(),
+            loaded.auxv.into(),
             Some(loaded.exe_path),
         );
         self.release_vfork_parent();
@@ -492,6 +501,15 @@ impl Task {
         // action (death).
         let action = self.process.lock().actions[(info.signo - 1) as usize];
         let blocked = self.sig.mask() & super::signal::sig_bit(info.signo) != 0;
+        if !blocked && self.kernel.tracees.get(self.tid).is_some() {
+            // A traced thread's fault goes through its signal-delivery-stop first, with the
+            // registers of the faulting instruction (debuggers' breakpoints, gdb's probes).
+            self.sig.pending().add(sig);
+            self.sig
+                .maybe_pending
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return;
+        }
         if action.handler > super::signal::SIG_IGN && !blocked {
             self.run_handler(&sig, &action);
         } else {
@@ -636,8 +654,21 @@ impl Task {
             s.mm = Some(self.mm.clone());
         }
         if let Some(tracer) = self.kernel.process(tracee.tracer) {
-            let _guard = tracer.lock();
-            tracer.event.notify_all();
+            {
+                let _guard = tracer.lock();
+                tracer.event.notify_all();
+            }
+            // The tracer also gets SIGCHLD (CLD_TRAPPED), as do_notify_parent_cldstop sends
+            // it: event loops (gdb's) wait for that rather than in waitpid.
+            let info = SigInfo {
+                signo: libc::SIGCHLD,
+                code: libc::CLD_TRAPPED,
+                pid: self.tid,
+                uid: self.cred.ruid,
+                status: sig & 0x7f,
+                ..SigInfo::default()
+            };
+            self.kernel.send_process(&tracer, info);
         }
         let resume = loop {
             let p = self.process.lock();

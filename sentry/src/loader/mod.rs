@@ -48,6 +48,8 @@ pub struct Loaded {
     /// argv and envp, each string NUL-terminated (/proc/PID/cmdline and environ).
     pub cmdline: Vec<u8>,
     pub environ: Vec<u8>,
+    /// The auxiliary vector given to the program (/proc/PID/auxv).
+    pub auxv: Vec<u8>,
 }
 
 /// An ELF object mapped into an address space.
@@ -236,7 +238,7 @@ pub fn load(
         base,
         entry: main.entry,
     };
-    let sp = stack::build(
+    let (sp, auxv) = stack::build(
         &mut vmas,
         &args.argv,
         &args.envp,
@@ -258,6 +260,7 @@ pub fn load(
         exe_path,
         cmdline: nul_joined(&args.argv),
         environ: nul_joined(&args.envp),
+        auxv,
     })
 }
 

@@ -88,7 +88,7 @@ pub fn build(
     execfn: &[u8],
     aux: &AuxInfo,
     creds: &Credentials,
-) -> Result<u64, Errno> {
+) -> Result<(u64, Vec<u8>), Errno> {
     // The string area, in address order: argv, envp, execfn, a zero word.
     let mut strings = Vec::new();
     let mut argv_at = Vec::with_capacity(argv.len());
@@ -148,12 +148,18 @@ pub fn build(
     words.push(0);
     words.extend(envp_at.iter().map(|o| strings_start + o));
     words.push(0);
+    let auxv_start = words.len();
     for (k, v) in auxv {
         words.extend([k, v]);
     }
     words.extend([AT_NULL, 0]);
+    // /proc/PID/auxv: the same pairs, AT_NULL included.
+    let auxv_bytes: Vec<u8> = words[auxv_start..]
+        .iter()
+        .flat_map(|w| w.to_ne_bytes())
+        .collect();
     let sp = (random_at - 8 * words.len() as u64) & !15;
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     mm.fill(sp, &bytes)?;
-    Ok(sp)
+    Ok((sp, auxv_bytes))
 }

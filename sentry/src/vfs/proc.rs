@@ -450,6 +450,42 @@ fn pid_dir(fs: &SynthFs, k: &K, p: &Arc<Process>, tid: i32) -> Arc<dyn Inode> {
     let pp = p.clone();
     entries.push(("environ", file(fs, move || Ok(view(&pp)?.environ.to_vec()))));
     let pp = p.clone();
+    entries.push(("auxv", file(fs, move || Ok(view(&pp)?.auxv.to_vec()))));
+    // mem: the address space itself, offsets being addresses, read and written regardless of
+    // protections (as with ptrace's FOLL_FORCE): what debuggers read through. Accesses stop
+    // at the first page that cannot be, EIO if that is the first.
+    let pp = p.clone();
+    let mem = super::synth::SynthRandomAccess::new(fs, 0o600, move || {
+        let mm = view(&pp)?.mm.clone();
+        let mm2 = mm.clone();
+        let read = move |buf: &mut [u8], at: u64| {
+            let mut done = 0;
+            while done < buf.len() {
+                let page_left = (platform::PAGE_SIZE
+                    - (at.wrapping_add(done as u64) % platform::PAGE_SIZE))
+                    as usize;
+                let n = page_left.min(buf.len() - done);
+                let addr = at.wrapping_add(done as u64);
+                let chunk = &mut buf[done..done + n];
+                // The vDSO lies above the app's range (platform's vdso module).
+                if mm.read_code(addr, chunk).is_err() && !platform::read_vdso_code(addr, chunk) {
+                    break;
+                }
+                done += n;
+            }
+            if done == 0 && !buf.is_empty() {
+                return Err(Errno::EIO);
+            }
+            Ok(done)
+        };
+        let write = move |buf: &[u8], at: u64| {
+            mm2.lock().fill(at, buf).map_err(|_| Errno::EIO)?;
+            Ok(buf.len())
+        };
+        Ok((Box::new(read) as Box<_>, Box::new(write) as Box<_>))
+    });
+    entries.push(("mem", Arc::new(mem)));
+    let pp = p.clone();
     entries.push((
         "comm",
         file(fs, move || {

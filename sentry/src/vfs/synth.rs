@@ -381,3 +381,128 @@ impl Inode for DevNode {
         self
     }
 }
+
+type ReadAt = dyn Fn(&mut [u8], u64) -> Result<usize, Errno> + Send + Sync;
+type WriteAt = dyn Fn(&[u8], u64) -> Result<usize, Errno> + Send + Sync;
+
+/// A synthetic file read and written in place at any offset, each access served when made
+/// (/proc/PID/mem: offsets are addresses). `open` makes the accessors for one open file.
+pub struct SynthRandomAccess {
+    fs: SynthFs,
+    ino: u64,
+    mode: u32,
+    #[allow(clippy::type_complexity)]
+    open: Box<dyn Fn() -> Result<(Box<ReadAt>, Box<WriteAt>), Errno> + Send + Sync>,
+}
+
+impl SynthRandomAccess {
+    #[allow(clippy::type_complexity)]
+    pub fn new(
+        fs: &SynthFs,
+        mode: u32,
+        open: impl Fn() -> Result<(Box<ReadAt>, Box<WriteAt>), Errno> + Send + Sync + 'static,
+    ) -> SynthRandomAccess {
+        SynthRandomAccess {
+            fs: fs.clone(),
+            ino: next_ino(),
+            mode: libc::S_IFREG | mode,
+            open: Box::new(open),
+        }
+    }
+}
+
+impl Inode for SynthRandomAccess {
+    fn stat(&self) -> Result<Stat, Errno> {
+        Ok(self.fs.stat(self.ino, self.mode))
+    }
+
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        Ok(self.fs.statfs())
+    }
+
+    fn open(self: Arc<Self>, flags: u32) -> Result<Arc<dyn FileOps>, Errno> {
+        let (read, write) = (self.open)()?;
+        let access = flags & libc::O_ACCMODE as u32;
+        Ok(Arc::new(RandomAccessFile {
+            st: self.fs.stat(self.ino, self.mode),
+            statfs: self.fs.statfs(),
+            read,
+            write,
+            readable: access != libc::O_WRONLY as u32,
+            writable: access != libc::O_RDONLY as u32,
+            pos: Mutex::new(0),
+        }))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// An open [`SynthRandomAccess`].
+struct RandomAccessFile {
+    st: Stat,
+    statfs: Statfs,
+    read: Box<ReadAt>,
+    write: Box<WriteAt>,
+    readable: bool,
+    writable: bool,
+    pos: Mutex<u64>,
+}
+
+impl FileOps for RandomAccessFile {
+    fn read(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        let mut pos = self.pos.lock().unwrap_or_else(|e| e.into_inner());
+        let n = self.pread(buf, *pos)?;
+        *pos = pos.wrapping_add(n as u64);
+        Ok(n)
+    }
+
+    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        if !self.readable {
+            return Err(Errno::EBADF);
+        }
+        (self.read)(buf, offset)
+    }
+
+    fn write(&self, buf: &[u8]) -> Result<usize, Errno> {
+        let mut pos = self.pos.lock().unwrap_or_else(|e| e.into_inner());
+        let n = self.pwrite(buf, *pos)?;
+        *pos = pos.wrapping_add(n as u64);
+        Ok(n)
+    }
+
+    fn pwrite(&self, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+        if !self.writable {
+            return Err(Errno::EBADF);
+        }
+        (self.write)(buf, offset)
+    }
+
+    fn seek(&self, offset: i64, whence: i32) -> Result<u64, Errno> {
+        let mut pos = self.pos.lock().unwrap_or_else(|e| e.into_inner());
+        // Offsets are addresses: any 64-bit value (mem_lseek).
+        *pos = match whence {
+            libc::SEEK_SET => offset as u64,
+            libc::SEEK_CUR => pos.wrapping_add(offset as u64),
+            _ => return Err(Errno::EINVAL),
+        };
+        Ok(*pos)
+    }
+
+    fn stat(&self) -> Result<libc::stat, Errno> {
+        Ok(self.st)
+    }
+
+    fn statfs(&self) -> Result<Statfs, Errno> {
+        Ok(self.statfs)
+    }
+
+    fn path(&self) -> &str {
+        "synthetic"
+    }
+}
