@@ -608,3 +608,47 @@ fn strace_runs_inside_the_sandbox() {
         counted.stdout_str()
     );
 }
+
+/// gdb runs inside the sandbox: a breakpoint in a function, the backtrace, an expression,
+/// continuing to the end (ptrace: TRACEME, breakpoints written with POKETEXT, single steps
+/// over them, the fault's signal-delivery-stop, /proc/PID/mem and auxv).
+#[test]
+fn gdb_runs_inside_the_sandbox() {
+    let gdb = require_tool("/usr/bin/gdb");
+    let prog = compile("gdb_target", &["-g", "-O0"]);
+    let out = run_sandboxed(
+        &[
+            gdb,
+            "-nx",
+            "-batch",
+            "-ex",
+            "break add",
+            "-ex",
+            "run",
+            "-ex",
+            "bt",
+            "-ex",
+            "print a + b",
+            "-ex",
+            "continue",
+            prog.to_str().unwrap(),
+        ],
+        &RunOpts::new(),
+    );
+    out.assert_code(0);
+    let text = out.stdout_str();
+    for line in [
+        "Breakpoint 1, add (a=2, b=3)",
+        "#1  0x",
+        "in main ()",
+        "$1 = 5\n",
+        "x=5\n",
+        "exited normally]",
+    ] {
+        assert!(
+            text.contains(line),
+            "{line:?} missing from:\n{text}\n{}",
+            out.stderr_str()
+        );
+    }
+}

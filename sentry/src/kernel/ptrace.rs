@@ -1,9 +1,8 @@
 //! ptrace(2) between the sandbox's own tasks: a tracer attaches to a thread, which stops;
 //! the tracer waits for the stop, reads and writes its registers and memory, and lets it go
 //! on or detaches; signal-delivery-stops, syscall-stops (PTRACE_SYSCALL), the exec stop and
-//! PTRACE_TRACEME: what sanitizers' stop-the-world (LeakSanitizer), strace and debuggers
-//! attaching to a running program need. No single steps and no fork, clone or exit event
-//! stops: those are ENOSYS.
+//! PTRACE_TRACEME, fork/vfork/clone/exec/exit events, single steps: what sanitizers'
+//! stop-the-world (LeakSanitizer), strace and gdb need.
 //!
 //! A tracee stops on its own sentry thread, on the way back to the app, as for a signal:
 //! the attach queues a SIGSTOP marked as the ptrace stop's (`STOP_CODE`), which interrupts a
@@ -108,6 +107,8 @@ pub enum Resume {
     Cont(i32),
     /// PTRACE_SYSCALL: as Cont, stopping at the next syscall entry or exit.
     Syscall(i32),
+    /// PTRACE_SINGLESTEP: as Cont, stopping (SIGTRAP) after one instruction.
+    Step(i32),
     /// PTRACE_DETACH with a signal to deliver: no longer traced.
     Detach(i32),
 }

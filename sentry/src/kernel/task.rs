@@ -69,6 +69,9 @@ pub struct Task {
     pub mempolicy: crate::mm::MemPolicy,
 }
 
+/// EFLAGS.TF: the CPU traps after the next instruction (PTRACE_SINGLESTEP).
+const TRAP_FLAG: u64 = 0x100;
+
 /// How many syscalls a new program makes before it is placed on a CPU of its own: enough that
 /// a short-lived one (`/bin/true`, `test`) ends where its parent waits, instead of paying a
 /// migration and a wake-up across CPUs.
@@ -497,6 +500,11 @@ impl Task {
             addr: info.addr,
             ..SigInfo::default()
         };
+        // The end of a ptrace single step: the trap flag goes again.
+        const TRAP_TRACE: i32 = 2;
+        if info.signo == libc::SIGTRAP && info.code == TRAP_TRACE {
+            self.regs.0.eflags &= !TRAP_FLAG;
+        }
         // A fault cannot be blocked or ignored: if it is, Linux resets it to the default
         // action (death).
         let action = self.process.lock().actions[(info.signo - 1) as usize];
@@ -696,8 +704,17 @@ impl Task {
         }
         drop(fp);
         tracee.state().syscall = matches!(resume, Some(super::ptrace::Resume::Syscall(_)));
+        // A single step: the trap flag, which the step's SIGTRAP clears again (see
+        // host_signal), so the tracee never sees it.
+        if matches!(resume, Some(super::ptrace::Resume::Step(_))) {
+            self.regs.0.eflags |= TRAP_FLAG;
+        }
         match resume {
-            Some(super::ptrace::Resume::Cont(sig) | super::ptrace::Resume::Syscall(sig)) => sig,
+            Some(
+                super::ptrace::Resume::Cont(sig)
+                | super::ptrace::Resume::Syscall(sig)
+                | super::ptrace::Resume::Step(sig),
+            ) => sig,
             Some(super::ptrace::Resume::Detach(sig)) => {
                 self.kernel.tracees.remove_this(tracee);
                 sig

@@ -1,8 +1,9 @@
 //! ptrace(2) between the sandbox's tasks (see `kernel::ptrace`): TRACEME, attach and seize,
 //! interrupt, the registers (GETREGS, SETREGS, GETREGSET, SETREGSET, PEEKUSER, POKEUSER,
 //! GETFPREGS, ARCH_PRCTL), memory (PEEK and POKE), the stop's siginfo and event message,
-//! options (TRACESYSGOOD, TRACEEXEC, EXITKILL), continue, syscall, detach, kill. Single
-//! steps and the fork, clone and exit events are not offered: ENOSYS, logged once.
+//! options (TRACESYSGOOD, TRACEFORK, TRACEVFORK, TRACECLONE, TRACEEXEC, TRACEEXIT,
+//! EXITKILL), continue, syscall, single step, detach, kill. The rest (GET_SYSCALL_INFO,
+//! LISTEN, the VFORK_DONE and SECCOMP events) is not offered: ENOSYS, logged once.
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ const PTRACE_POKEDATA: u64 = 5;
 const PTRACE_POKEUSER: u64 = 6;
 const PTRACE_CONT: u64 = 7;
 const PTRACE_SYSCALL: u64 = 24;
+const PTRACE_SINGLESTEP: u64 = 9;
 const PTRACE_KILL: u64 = 8;
 const PTRACE_GETREGS: u64 = 12;
 const PTRACE_SETREGS: u64 = 13;
@@ -85,7 +87,7 @@ fn unsupported(task: &Task, request: u64) -> SysResult {
     task.kernel.log_unsupported(
         "ptrace",
         request,
-        "request not offered (no single steps, no fork, clone or exit events)",
+        "request not offered (PTRACE_GET_SYSCALL_INFO, PTRACE_LISTEN, the VFORK_DONE and SECCOMP events, ...)",
     );
     Err(Errno::ENOSYS)
 }
@@ -310,7 +312,7 @@ fn stopped_request(
             t.state().options = data;
             Ok(0)
         }
-        PTRACE_CONT | PTRACE_DETACH | PTRACE_SYSCALL => {
+        PTRACE_CONT | PTRACE_DETACH | PTRACE_SYSCALL | PTRACE_SINGLESTEP => {
             let sig = data as i32;
             if !(0..=64).contains(&sig) {
                 return Err(Errno::EIO);
@@ -321,6 +323,7 @@ fn stopped_request(
                     t.resume(Resume::Detach(sig));
                 }
                 PTRACE_SYSCALL => t.resume(Resume::Syscall(sig)),
+                PTRACE_SINGLESTEP => t.resume(Resume::Step(sig)),
                 _ => t.resume(Resume::Cont(sig)),
             }
             Ok(0)
