@@ -66,8 +66,21 @@ int main(int argc, char **argv) {
         if (sig == (SIGTRAP | 0x80)) {
             struct user_regs_struct r;
             ptrace(PTRACE_GETREGS, pid, 0, &r);
-            if (r.orig_rax == SYS_getppid && r.rax != (unsigned long long)-ENOSYS)
+            if (r.orig_rax == SYS_getppid && r.rax != (unsigned long long)-ENOSYS) {
                 getppids++; /* the exit stop: rax holds the result */
+                struct __ptrace_syscall_info info;
+                memset(&info, 0, sizeof info);
+                long size = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+                printf("syscall info at getppid's exit: size %ld, op %d, error %d, value > 0 %d\n",
+                       size, info.op, info.exit.is_error, info.exit.rval > 0);
+            }
+            if (r.orig_rax == SYS_getppid && r.rax == (unsigned long long)-ENOSYS) {
+                struct __ptrace_syscall_info info;
+                memset(&info, 0, sizeof info);
+                long size = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+                printf("syscall info at getppid's entry: size %ld, op %d, nr %llu\n", size, info.op,
+                       (unsigned long long)info.entry.nr);
+            }
             if (r.orig_rax == SYS_getpid && r.rax == (unsigned long long)-ENOSYS) {
                 r.orig_rax = -1; /* skip it */
                 r.rax = 4242;

@@ -550,7 +550,8 @@ fn ptrace_attach_stop_peek_poke_detach() {
 
 /// A tracer of its own child, as Linux answers: PTRACE_TRACEME and the SIGTRAP after exec;
 /// seized with TRACESYSGOOD, TRACEEXEC and TRACEEXIT: syscall-enter and -exit stops, a
-/// syscall skipped by setting its number to -1, the exec event and the exit event.
+/// syscall skipped by setting its number to -1, PTRACE_GET_SYSCALL_INFO at the entry and
+/// the exit, the exec event and the exit event.
 #[test]
 fn ptrace_syscall_stops_exec_and_exit_events() {
     let prog = compile("ptrace_syscall", &[]);
@@ -564,6 +565,10 @@ fn ptrace_syscall_stops_exec_and_exit_events() {
         .sandboxed
         .stdout_str()
         .contains("exec events 1, getppid exits seen 1, skipped 1\nchild exited 7\n"));
+    assert!(pair.sandboxed.stdout_str().contains(
+        "syscall info at getppid's entry: size 80, op 1, nr 110\n\
+         syscall info at getppid's exit: size 33, op 2, error 0, value > 0 1\n"
+    ));
 }
 
 /// strace runs inside the sandbox (ptrace between the sandbox's tasks): on a command it

@@ -79,6 +79,8 @@ pub struct TraceState {
     pub resume: Option<Resume>,
     /// Resumed with PTRACE_SYSCALL: the next syscall entry or exit stops.
     pub syscall: bool,
+    /// In a syscall stop: true at the entry, false at the exit (PTRACE_GET_SYSCALL_INFO).
+    pub syscall_entry: Option<bool>,
     /// PTRACE_GETEVENTMSG's answer for the current stop.
     pub event_msg: u64,
     /// The thread ended: its status, for the tracer's wait (which then forgets it), when the

@@ -76,7 +76,9 @@ pub fn dispatch(task: &mut Task) {
         .filter(|t| t.state().syscall);
     if let Some(t) = &tracer_watch {
         task.regs.0.rax = (-i64::from(Errno::ENOSYS.0)) as u64;
+        t.state().syscall_entry = Some(true);
         syscall_stop(task, t);
+        t.state().syscall_entry = None;
         if task.exit.is_some() {
             return;
         }
@@ -193,7 +195,9 @@ fn syscall_exit_stop(task: &mut Task) {
         .get(task.tid)
         .filter(|t| t.state().syscall);
     if let Some(t) = t {
+        t.state().syscall_entry = Some(false);
         syscall_stop(task, &t);
+        t.state().syscall_entry = None;
     }
 }
 

@@ -2,8 +2,8 @@
 //! interrupt, the registers (GETREGS, SETREGS, GETREGSET, SETREGSET, PEEKUSER, POKEUSER,
 //! GETFPREGS, ARCH_PRCTL), memory (PEEK and POKE), the stop's siginfo and event message,
 //! options (TRACESYSGOOD, TRACEFORK, TRACEVFORK, TRACECLONE, TRACEEXEC, TRACEEXIT,
-//! EXITKILL), continue, syscall, single step, detach, kill. The rest (GET_SYSCALL_INFO,
-//! LISTEN, the VFORK_DONE and SECCOMP events) is not offered: ENOSYS, logged once.
+//! EXITKILL), GET_SYSCALL_INFO, continue, syscall, single step, detach, kill. The rest
+//! (LISTEN, the VFORK_DONE and SECCOMP events) is not offered: ENOSYS, logged once.
 
 use std::sync::Arc;
 
@@ -37,6 +37,7 @@ const PTRACE_GETREGSET: u64 = 0x4204;
 const PTRACE_SETREGSET: u64 = 0x4205;
 const PTRACE_SEIZE: u64 = 0x4206;
 const PTRACE_INTERRUPT: u64 = 0x4207;
+const PTRACE_GET_SYSCALL_INFO: u64 = 0x420e;
 
 /// Register sets (elf.h).
 const NT_PRSTATUS: u64 = 1;
@@ -87,7 +88,7 @@ fn unsupported(task: &Task, request: u64) -> SysResult {
     task.kernel.log_unsupported(
         "ptrace",
         request,
-        "request not offered (PTRACE_GET_SYSCALL_INFO, PTRACE_LISTEN, the VFORK_DONE and SECCOMP events, ...)",
+        "request not offered (PTRACE_LISTEN, the VFORK_DONE and SECCOMP events, ...)",
     );
     Err(Errno::ENOSYS)
 }
@@ -296,6 +297,43 @@ fn stopped_request(
             }
             task.mm.write(data, &info.to_bytes())?;
             Ok(0)
+        }
+        PTRACE_GET_SYSCALL_INFO => {
+            // struct ptrace_syscall_info: op, arch, ip, sp, then the entry's number and
+            // arguments or the exit's value and error flag. Returns its full size; writes
+            // what fits in `addr` bytes.
+            let (regs, entry) = {
+                let s = t.state();
+                (s.regs, s.syscall_entry)
+            };
+            let r = &regs.0;
+            let mut info = Vec::with_capacity(88);
+            let op: u8 = match entry {
+                Some(true) => 1,
+                Some(false) => 2,
+                None => 0,
+            };
+            info.extend_from_slice(&[op, 0, 0, 0]);
+            info.extend_from_slice(&crate::kernel::seccomp::AUDIT_ARCH_X86_64.to_ne_bytes());
+            info.extend_from_slice(&r.rip.to_ne_bytes());
+            info.extend_from_slice(&r.rsp.to_ne_bytes());
+            match entry {
+                Some(true) => {
+                    info.extend_from_slice(&r.orig_rax.to_ne_bytes());
+                    for a in regs.syscall_args() {
+                        info.extend_from_slice(&a.to_ne_bytes());
+                    }
+                }
+                Some(false) => {
+                    let rval = r.rax as i64;
+                    info.extend_from_slice(&rval.to_ne_bytes());
+                    info.push(u8::from((-4095..0).contains(&rval)));
+                }
+                None => {}
+            }
+            let n = (addr as usize).min(info.len());
+            task.mm.write(data, &info[..n])?;
+            Ok(info.len() as u64)
         }
         PTRACE_GETEVENTMSG => {
             let msg = t.state().event_msg;

@@ -65,7 +65,7 @@ table! {
     GETDENTS64 => fs::sys_getdents64, Full;
     GETDENTS => fs::sys_getdents, Full;
     SECCOMP => seccomp::sys_seccomp, Partial("strict and filter modes, run in the sentry; no user-notification listeners, no tracer for SECCOMP_RET_TRACE (ENOSYS)");
-    PTRACE => ptrace::sys_ptrace, Partial("between the sandbox's tasks: TRACEME, attach, seize, interrupt, signal-delivery, syscall, exec and exit stops, registers, memory, continue, detach, kill; fork, vfork and clone events, single steps; no PTRACE_GET_SYSCALL_INFO or PTRACE_LISTEN");
+    PTRACE => ptrace::sys_ptrace, Partial("between the sandbox's tasks: TRACEME, attach, seize, interrupt, signal-delivery, syscall, exec and exit stops, registers, memory, continue, detach, kill; fork, vfork and clone events, single steps, PTRACE_GET_SYSCALL_INFO; no PTRACE_LISTEN");
     CREAT => fs::sys_creat, Full;
     OPENAT2 => fs::sys_openat2, Partial("RESOLVE_CACHED is ignored");
     CLOSE_RANGE => fs::sys_close_range, Full;
