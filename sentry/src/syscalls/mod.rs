@@ -120,7 +120,11 @@ pub fn dispatch(task: &mut Task) {
     }
     let result = match table::lookup(nr) {
         _ if !native => {
-            tracing::warn!("32-bit syscall {nr} (int 0x80 or sysenter): ENOSYS");
+            task.kernel.log_unsupported(
+                "32-bit syscall (int 0x80 or sysenter)",
+                nr,
+                "the 32-bit ABI is not offered",
+            );
             Err(Errno::ENOSYS)
         }
         Some(entry) => (entry.handler)(task, &args),
