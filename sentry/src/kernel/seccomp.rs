@@ -114,9 +114,10 @@ const DATA_SIZE: u32 = 64;
 /// Whether `code` is an instruction a seccomp filter may use (seccomp_check_filter's list,
 /// after bpf_check_classic's).
 fn allowed(code: u16) -> bool {
+    // No BPF_MOD: seccomp's list leaves it out, though classic BPF has it.
     let alu_op = |op: u16| {
         [
-            BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_MOD, BPF_XOR,
+            BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_XOR,
         ]
         .contains(&op)
     };
@@ -199,6 +200,7 @@ impl Filter {
         if insns[n - 1].code & 0x07 != BPF_RET {
             return Err(Errno::EINVAL);
         }
+        check_loads_after_stores(&insns)?;
         Ok(Filter { insns })
     }
 
@@ -278,6 +280,40 @@ impl Filter {
     pub fn insns(&self) -> usize {
         self.insns.len()
     }
+}
+
+/// EINVAL if a scratch memory word may be loaded before anything was stored to it, on some
+/// path (check_load_and_stores): the words known stored flow forward, and meet at jump
+/// targets. `insns` has passed the other checks (jumps forward and inside, words < 16).
+fn check_loads_after_stores(insns: &[Insn]) -> Result<(), Errno> {
+    let mut masks = vec![u16::MAX; insns.len()];
+    let mut valid: u16 = 0;
+    for (pc, i) in insns.iter().enumerate() {
+        valid &= masks[pc];
+        let cell = 1u16 << (i.k % MEMWORDS);
+        match i.code {
+            c if c == BPF_ST || c == BPF_STX => valid |= cell,
+            c if (c == BPF_LD | BPF_MEM || c == BPF_LDX | BPF_MEM) && valid & cell == 0 => {
+                return Err(Errno::EINVAL);
+            }
+            c if c == BPF_JMP | BPF_JA => {
+                if let Some(m) = masks.get_mut(pc + 1 + i.k as usize) {
+                    *m &= valid;
+                }
+                valid = u16::MAX;
+            }
+            c if c & 0x07 == BPF_JMP => {
+                for off in [i.jt, i.jf] {
+                    if let Some(m) = masks.get_mut(pc + 1 + off as usize) {
+                        *m &= valid;
+                    }
+                }
+                valid = u16::MAX;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The 32-bit word of `data` at byte `k` (checked aligned and inside when the filter was).
@@ -399,6 +435,8 @@ mod tests {
             vec![stmt(BPF_LD | BPF_W | BPF_ABS, 0)],
             vec![stmt(0xff, 0), ret],
             vec![stmt(BPF_ALU | BPF_DIV | BPF_K, 0), ret],
+            vec![stmt(BPF_ALU | BPF_MOD | BPF_K, 3), ret],
+            vec![stmt(BPF_LD | BPF_MEM, 3), ret],
             vec![],
         ] {
             assert_eq!(
