@@ -662,3 +662,17 @@ fn proc_auxv_and_mem() {
         "{out}"
     );
 }
+
+/// The xattr calls check the name (and setxattr the value) before they look up the file, as
+/// Linux does: a bad name with a bad descriptor is EFAULT, not EBADF (found by comparing
+/// random arguments natively and sandboxed).
+#[test]
+fn xattr_checks_come_in_linux_order() {
+    let prog = compile("xattr_order", &[]);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    assert!(pair
+        .sandboxed
+        .stdout_str()
+        .contains("fremovexattr bad fd, bad name                -1 EFAULT\n"));
+}

@@ -227,8 +227,9 @@ fn xattr_inode(task: &Task, path: Option<(u64, bool)>, fd: i32) -> Result<Arc<dy
 }
 
 fn do_getxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallArgs) -> SysResult {
-    let inode = xattr_inode(task, path, fd)?;
+    // As Linux (6.13 on): the name is read and checked before the file is looked up.
     let name = xattr_name(task, a.u64(1))?;
+    let inode = xattr_inode(task, path, fd)?;
     let value = inode.getxattr(&name)?;
     if value.len() > XATTR_MAX {
         return Err(Errno::E2BIG);
@@ -272,7 +273,7 @@ fn do_setxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallA
     if flags & !(libc::XATTR_CREATE | libc::XATTR_REPLACE) != 0 {
         return Err(Errno::EINVAL);
     }
-    let inode = xattr_inode(task, path, fd)?;
+    // The name and the value are read before the file is looked up, as Linux's.
     let name = xattr_name(task, a.u64(1))?;
     let size = a.u64(3) as usize;
     if size > XATTR_MAX {
@@ -280,6 +281,7 @@ fn do_setxattr(task: &mut Task, path: Option<(u64, bool)>, fd: i32, a: &SyscallA
     }
     let mut value = vec![0u8; size];
     task.mm.read(a.u64(2), &mut value)?;
+    let inode = xattr_inode(task, path, fd)?;
     check_xattr_write(task, &*inode, &name)?;
     inode.setxattr(&name, &value, flags)?;
     Ok(0)
@@ -319,8 +321,8 @@ fn do_removexattr(
     fd: i32,
     a: &SyscallArgs,
 ) -> SysResult {
-    let inode = xattr_inode(task, path, fd)?;
     let name = xattr_name(task, a.u64(1))?;
+    let inode = xattr_inode(task, path, fd)?;
     check_xattr_write(task, &*inode, &name)?;
     inode.removexattr(&name)?;
     Ok(0)
