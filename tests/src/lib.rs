@@ -603,6 +603,16 @@ pub fn assert_same_opts<S: AsRef<OsStr>>(argv: &[S], opts: &RunOpts) -> Pair {
     pair
 }
 
+/// Compiles `tests/programs/NAME.c` (with `cc_args`), runs it natively and sandboxed with
+/// [`assert_same`], requires the sandboxed run to exit 0, and returns its stdout.
+#[track_caller]
+pub fn same_program_output(name: &str, cc_args: &[&str]) -> String {
+    let prog = compile(name, cc_args);
+    let pair = assert_same(&[prog.to_str().unwrap()]);
+    pair.sandboxed.assert_code(0);
+    pair.sandboxed.stdout_str()
+}
+
 /// [`assert_same_opts`] that also requires equal stderr.
 #[track_caller]
 pub fn assert_same_with_stderr<S: AsRef<OsStr>>(argv: &[S], opts: &RunOpts) -> Pair {
@@ -755,6 +765,14 @@ fn show_line(line: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers for assertions
+
+/// Asserts that `text` contains each of `parts` (the whole text shown for one missing).
+#[track_caller]
+pub fn assert_contains_all(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{part:?} missing from:\n{text}");
+    }
+}
 
 /// Lines of `text` that contain `needle`.
 pub fn lines_containing<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {

@@ -309,10 +309,7 @@ fn iproute2_sees_a_fresh_loopback_namespace() {
 /// (DNS servers ask for IP_PKTINFO; CPython's test_socket found them missing).
 #[test]
 fn udp_control_messages_match_linux() {
-    let prog = compile("udp_cmsg", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("udp_cmsg", &[]);
     assert!(
         out.contains(
             "  IP_PKTINFO ifindex 1 spec_dst 127.0.0.2 addr 127.0.0.2\n  IP_TTL 17\n  IP_TOS 16"
@@ -329,10 +326,7 @@ fn udp_control_messages_match_linux() {
 /// options as Linux clamps them, SO_PROTOCOL; the same answers as natively.
 #[test]
 fn udplite_matches_linux() {
-    let prog = compile("udplite", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("udplite", &[]);
     assert!(out.contains("  recv: 4 lite\n  SO_PROTOCOL 136\n"), "{out}");
     assert!(out.contains("  cscov 5 -> send 8 recv 8\n"), "{out}");
 }
@@ -343,10 +337,7 @@ fn udplite_matches_linux() {
 /// reads stop at the urgent mark and SIOCATMARK tells when the next byte is it.
 #[test]
 fn urgent_data_inline_and_apart() {
-    let prog = compile("oob_inline", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("oob_inline", &[]);
     assert!(
         out.contains("received 14 bytes: RETR x\r\nABOR\r\n"),
         "{out}"

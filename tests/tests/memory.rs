@@ -109,10 +109,7 @@ fn address_sanitizer_programs_run() {
 /// the address space this way, then runs and reports a data race as it does natively.
 #[test]
 fn reserved_address_space_and_thread_sanitizer() {
-    let prog = compile("reserve", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("reserve", &[]);
     assert!(
         out.starts_with("reserve 20 TiB: ok\n".repeat(4).as_str()),
         "{out}"
@@ -143,18 +140,16 @@ fn reserved_address_space_and_thread_sanitizer() {
 /// /sys and /proc list the sandbox's CPUs (they listed one: the sentry thread's).
 #[test]
 fn small_memory_and_process_calls() {
-    let prog = compile("misc_mm", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
-    for line in [
-        "personality query                    262144\n",
-        "resident: 1 0 1 0\n",
-        "resident: 1 1 1 1\n",
-        "read: the child's secret\n",
-        "CPUs in /sys as many as in the affinity mask: yes\n",
-        "child's secret now: overwritten by its parent\n",
-    ] {
-        assert!(out.contains(line), "{line:?} missing from:\n{out}");
-    }
+    let out = same_program_output("misc_mm", &[]);
+    assert_contains_all(
+        &out,
+        &[
+            "personality query                    262144\n",
+            "resident: 1 0 1 0\n",
+            "resident: 1 1 1 1\n",
+            "read: the child's secret\n",
+            "CPUs in /sys as many as in the affinity mask: yes\n",
+            "child's secret now: overwritten by its parent\n",
+        ],
+    );
 }

@@ -534,18 +534,16 @@ fn unshare_and_exec_from_a_thread() {
 /// child's read then completes and shows the written value. Errors as Linux's.
 #[test]
 fn ptrace_attach_stop_peek_poke_detach() {
-    let prog = compile("ptrace_attach", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
-    for line in [
-        "waitpid: stopped by STOP, event 0\n",
-        "peek value: 42 \n",
-        "waitpid: stopped by TRAP, event 128\n",
-        "child: read 1 byte(s) 'x', value now 99\n",
-    ] {
-        assert!(out.contains(line), "{line:?} missing from:\n{out}");
-    }
+    let out = same_program_output("ptrace_attach", &[]);
+    assert_contains_all(
+        &out,
+        &[
+            "waitpid: stopped by STOP, event 0\n",
+            "peek value: 42 \n",
+            "waitpid: stopped by TRAP, event 128\n",
+            "child: read 1 byte(s) 'x', value now 99\n",
+        ],
+    );
 }
 
 /// A tracer of its own child, as Linux answers: PTRACE_TRACEME and the SIGTRAP after exec;
@@ -554,18 +552,10 @@ fn ptrace_attach_stop_peek_poke_detach() {
 /// the exit, the exec event and the exit event.
 #[test]
 fn ptrace_syscall_stops_exec_and_exit_events() {
-    let prog = compile("ptrace_syscall", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    assert!(pair
-        .sandboxed
-        .stdout_str()
-        .contains("child: getppid > 0: 1, getpid: 4242\n"));
-    assert!(pair
-        .sandboxed
-        .stdout_str()
-        .contains("exec events 1, getppid exits seen 1, skipped 1\nchild exited 7\n"));
-    assert!(pair.sandboxed.stdout_str().contains(
+    let out = same_program_output("ptrace_syscall", &[]);
+    assert!(out.contains("child: getppid > 0: 1, getpid: 4242\n"));
+    assert!(out.contains("exec events 1, getppid exits seen 1, skipped 1\nchild exited 7\n"));
+    assert!(out.contains(
         "syscall info at getppid's entry: size 80, op 1, nr 110\n\
          syscall info at getppid's exit: size 33, op 2, error 0, value > 0 1\n"
     ));

@@ -5,10 +5,7 @@ use blinders_tests::*;
 
 #[test]
 fn handlers_faults_altstack_masks_and_children() {
-    let prog = compile("signals", &["-pthread"]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("signals", &["-pthread"]);
     assert!(out.contains("recovered from SIGSEGV 11 at 0x1008"), "{out}");
     assert!(out.contains("spinning thread handled 3 signals"), "{out}");
 }
@@ -30,11 +27,9 @@ fn sigpipe_handler_in_a_pipeline() {
 /// the program died of SIGSEGV, as Python's test_signal showed).
 #[test]
 fn alternate_stack_across_fork_thread_and_exec() {
-    let prog = compile("altstack_inherit", &["-pthread"]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
+    let out = same_program_output("altstack_inherit", &["-pthread"]);
     assert_eq!(
-        pair.sandboxed.stdout_str(),
+        out,
         "parent: set\nthread: none\nforked child: set\nafter exec: none\n\
          SA_ONSTACK handler ran: 1\nchild: exit 0\n"
     );
@@ -44,10 +39,7 @@ fn alternate_stack_across_fork_thread_and_exec() {
 /// NoNewPrivs match Linux's for the same program.
 #[test]
 fn proc_status_shows_signal_masks() {
-    let prog = compile("proc_sigmasks", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("proc_sigmasks", &[]);
     assert!(out.contains("SigIgn:\t0000000000001000\n"), "{out}");
     assert!(out.contains("SigCgt:\t0000000000004200\n"), "{out}");
     assert!(out.contains("NoNewPrivs:\t1\n"), "{out}");
@@ -57,11 +49,9 @@ fn proc_status_shows_signal_masks() {
 /// sigtimedwait and to a handler; standard signals do not (signal(7)).
 #[test]
 fn real_time_signals_queue() {
-    let prog = compile("rt_queue", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
+    let out = same_program_output("rt_queue", &[]);
     assert_eq!(
-        pair.sandboxed.stdout_str(),
+        out,
         "took SIGUSR1 value 0\ntook RTMIN+2 value 10\ntook RTMIN+2 value 20\n\
          took RTMIN+2 value 30\ntook RTMIN+2 value 40\ntook RTMIN+2 value 50\n\
          handler ran 4 times, last value 4\n"

@@ -623,11 +623,9 @@ fn non_utf8_names_come_back_unchanged() {
 /// deadlocked the sandbox; CPython's test_threadedtempfile found it).
 #[test]
 fn concurrent_creates_and_stats_of_one_directory() {
-    let prog = compile("dir_race", &["-pthread"]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
+    let out = same_program_output("dir_race", &["-pthread"]);
     assert_eq!(
-        pair.sandboxed.stdout_str(),
+        out,
         "created 6000, removed 6000, failed stats or listings 0\n"
     );
 }
@@ -636,10 +634,8 @@ fn concurrent_creates_and_stats_of_one_directory() {
 /// bytes, and fails as it does (it was ENOSYS; AddressSanitizer lists /proc/self/task with it).
 #[test]
 fn old_getdents_lists_as_getdents64() {
-    let prog = compile("getdents_old", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    assert!(pair.sandboxed.stdout_str().contains(
+    let out = same_program_output("getdents_old", &[]);
+    assert!(out.contains(
         "getdents   dir, buffer 64: 3 entries a-directory-with-a-longer-name(4) a-file(8) l(10)\n"
     ));
 }
@@ -649,10 +645,7 @@ fn old_getdents_lists_as_getdents64() {
 /// is mapped), as Linux answers: both were missing (gdb needs them).
 #[test]
 fn proc_auxv_and_mem() {
-    let prog = compile("proc_mem_auxv", &[]);
-    let pair = assert_same(&[prog.to_str().unwrap()]);
-    pair.sandboxed.assert_code(0);
-    let out = pair.sandboxed.stdout_str();
+    let out = same_program_output("proc_mem_auxv", &[]);
     assert!(
         out.contains("auxv: page size 1, entry matches getauxval 1, ends with AT_NULL 1\n"),
         "{out}"

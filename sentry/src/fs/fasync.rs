@@ -145,27 +145,7 @@ fn check(file: &File) {
     } else {
         return;
     };
-    let Some(kernel) = kernel.upgrade() else {
-        return;
-    };
-    if owner.id == 0 {
-        return;
-    }
-    let info = match sig {
-        // Plain SIGIO carries no details (Linux sends it as SEND_SIG_PRIV).
-        0 => SigInfo {
-            signo: libc::SIGIO,
-            code: crate::kernel::signal::SI_KERNEL,
-            ..SigInfo::default()
-        },
-        sig => SigInfo {
-            signo: sig,
-            code,
-            poll: Some((i64::from(band), fd)),
-            ..SigInfo::default()
-        },
-    };
-    send(&kernel, owner, info);
+    send_sigio(&kernel, owner, sig, code, i64::from(band), fd);
 }
 
 /// dnotify's signal for `file` (see `dnotify`): its F_SETSIG signal with si_code POLL_MSG,
@@ -178,6 +158,14 @@ pub fn signal_message(file: &File) {
         let st = file.fasync();
         (st.owner, st.sig, st.kernel.clone(), st.fd)
     };
+    let band = i64::from(POLLIN | POLLRDNORM) | POLLMSG;
+    send_sigio(&kernel, owner, sig, POLL_MSG, band, fd);
+}
+
+/// Sends `owner` (if any, and the kernel still exists) its I/O signal: the F_SETSIG signal
+/// `sig` with si_code `code`, si_band `band` and si_fd `fd`, or, with none set, plain SIGIO,
+/// which carries no details (Linux sends it as SEND_SIG_PRIV).
+fn send_sigio(kernel: &Weak<Kernel>, owner: Owner, sig: i32, code: i32, band: i64, fd: i32) {
     let Some(kernel) = kernel.upgrade() else {
         return;
     };
@@ -192,8 +180,8 @@ pub fn signal_message(file: &File) {
         },
         sig => SigInfo {
             signo: sig,
-            code: POLL_MSG,
-            poll: Some((i64::from(POLLIN | POLLRDNORM) | POLLMSG, fd)),
+            code,
+            poll: Some((band, fd)),
             ..SigInfo::default()
         },
     };

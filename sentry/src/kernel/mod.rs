@@ -410,10 +410,10 @@ impl Kernel {
                 .get(&target.pid)
                 .or_else(|| p.thread_signals.values().next())
                 .map_or(0, |t| t.mask());
-            let traced = p
-                .thread_signals
-                .keys()
-                .any(|&t| self.tracees.get(t).is_some());
+            let traced = !self.tracees.is_empty()
+                && p.thread_signals
+                    .keys()
+                    .any(|&t| self.tracees.get(t).is_some());
             if (Self::ignored(&p, sig, mask) && !traced) || !p.pending.add(info) {
                 None
             } else {
@@ -451,12 +451,11 @@ impl Kernel {
             }
             resumed = Self::prepare_signal(&mut p, info.signo);
             // A tracer hears of every signal its tracee gets, ignored ones too (sig_ignored).
-            let tid = p
-                .thread_signals
-                .iter()
-                .find(|(_, t)| std::ptr::eq(Arc::as_ptr(t), to))
-                .map(|(&tid, _)| tid);
-            let traced = tid.is_some_and(|tid| self.tracees.get(tid).is_some());
+            let traced = !self.tracees.is_empty()
+                && p.thread_signals
+                    .iter()
+                    .find(|(_, t)| std::ptr::eq(Arc::as_ptr(t), to))
+                    .is_some_and(|(&tid, _)| self.tracees.get(tid).is_some());
             if Self::ignored(&p, info.signo, to.mask()) && !traced {
                 drop(p);
                 if resumed {

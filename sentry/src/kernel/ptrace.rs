@@ -125,9 +125,14 @@ impl Tracees {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether no thread is traced (without the lock).
+    pub fn is_empty(&self) -> bool {
+        self.1.load(Ordering::SeqCst) == 0
+    }
+
     /// Thread `tid`, if traced.
     pub fn get(&self, tid: i32) -> Option<Arc<Tracee>> {
-        if self.1.load(Ordering::SeqCst) == 0 {
+        if self.is_empty() {
             return None;
         }
         self.map().get(&tid).cloned()
@@ -149,6 +154,10 @@ impl Tracees {
         let mut m = self.map();
         let gone = m.remove(&tid);
         self.1.store(m.len(), Ordering::SeqCst);
+        drop(m);
+        if let Some(t) = &gone {
+            t.untraced();
+        }
         gone
     }
 
@@ -159,11 +168,13 @@ impl Tracees {
             m.remove(&tracee.tid);
         }
         self.1.store(m.len(), Ordering::SeqCst);
+        drop(m);
+        tracee.untraced();
     }
 
     /// The threads process `tracer` traces.
     pub fn of_tracer(&self, tracer: i32) -> Vec<Arc<Tracee>> {
-        if self.1.load(Ordering::SeqCst) == 0 {
+        if self.is_empty() {
             return Vec::new();
         }
         self.map()
@@ -177,6 +188,12 @@ impl Tracees {
 impl Tracee {
     pub fn state(&self) -> MutexGuard<'_, TraceState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// No longer traced: a syscall under way makes no exit stop (the thread holds its
+    /// `Tracee` through the call; see `dispatch`).
+    fn untraced(&self) {
+        self.state().syscall = false;
     }
 
     /// Hands the stopped tracee `resume` and wakes it.

@@ -93,6 +93,22 @@ pub struct Vma {
 }
 
 impl Vma {
+    /// A private mapping of `len` bytes at `start` owning the memory-file pages at
+    /// `mem_offset` (callers set what differs: sharing, copy-on-write, a reservation).
+    fn new(start: u64, len: u64, prot: Prot, mem_offset: u64, kind: VmaKind) -> Vma {
+        Vma {
+            start,
+            end: start + len,
+            prot,
+            mem_offset,
+            kind,
+            shared: None,
+            cow: false,
+            host_stale: false,
+            reserved: false,
+        }
+    }
+
     /// The host call that makes the stub show this VMA.
     fn host_op(&self) -> MapOp {
         if self.reserved {
@@ -694,20 +710,7 @@ impl Vmas {
         let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
         let addr = self.place(len, placement)?;
         let offset = self.mem.allocate(len).map_err(|_| Errno::ENOMEM)?;
-        self.insert_over(
-            ctx,
-            Vma {
-                start: addr,
-                end: addr + len,
-                prot,
-                mem_offset: offset,
-                kind,
-                shared: None,
-                cow: false,
-                host_stale: false,
-                reserved: false,
-            },
-        )?;
+        self.insert_over(ctx, Vma::new(addr, len, prot, offset, kind))?;
         Ok(addr)
     }
 
@@ -721,20 +724,11 @@ impl Vmas {
     ) -> Result<u64, Errno> {
         let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
         let addr = self.place(len, placement)?;
-        self.insert_over(
-            ctx,
-            Vma {
-                start: addr,
-                end: addr + len,
-                prot: Prot::NONE,
-                mem_offset: 0,
-                kind: VmaKind::Anon,
-                shared: None,
-                cow: false,
-                host_stale: false,
-                reserved: true,
-            },
-        )?;
+        let vma = Vma {
+            reserved: true,
+            ..Vma::new(addr, len, Prot::NONE, 0, VmaKind::Anon)
+        };
+        self.insert_over(ctx, vma)?;
         Ok(addr)
     }
 
@@ -749,20 +743,12 @@ impl Vmas {
         let len = page_up(len).filter(|&l| l > 0).ok_or(Errno::ENOMEM)?;
         let addr = self.place(len, placement)?;
         let region = SharedRegion::new(&self.mem, len)?;
-        self.insert_over(
-            ctx,
-            Vma {
-                start: addr,
-                end: addr + len,
-                prot,
-                mem_offset: region.offset,
-                kind: VmaKind::Anon,
-                shared: Some(region),
-                cow: false,
-                host_stale: false,
-                reserved: false,
-            },
-        )?;
+        let offset = region.offset;
+        let vma = Vma {
+            shared: Some(region),
+            ..Vma::new(addr, len, prot, offset, VmaKind::Anon)
+        };
+        self.insert_over(ctx, vma)?;
         Ok(addr)
     }
 
@@ -785,24 +771,17 @@ impl Vmas {
             return Err(Errno::ENOMEM);
         }
         let addr = self.place(len, placement)?;
-        self.insert_over(
-            ctx,
-            Vma {
-                start: addr,
-                end: addr + len,
-                prot,
-                mem_offset: region.offset + file_offset,
-                kind: VmaKind::File {
-                    path,
-                    offset: file_offset,
-                    writeback: None,
-                },
-                shared: Some(region),
-                cow: false,
-                host_stale: false,
-                reserved: false,
-            },
-        )?;
+        let kind = VmaKind::File {
+            path,
+            offset: file_offset,
+            writeback: None,
+        };
+        let offset = region.offset + file_offset;
+        let vma = Vma {
+            shared: Some(region),
+            ..Vma::new(addr, len, prot, offset, kind)
+        };
+        self.insert_over(ctx, vma)?;
         Ok(addr)
     }
 
@@ -830,20 +809,12 @@ impl Vmas {
         } else {
             (region.offset, Some(region), true)
         };
-        self.insert_over(
-            ctx,
-            Vma {
-                start: addr,
-                end: addr + len,
-                prot,
-                mem_offset,
-                kind,
-                shared,
-                cow,
-                host_stale: false,
-                reserved: false,
-            },
-        )?;
+        let vma = Vma {
+            shared,
+            cow,
+            ..Vma::new(addr, len, prot, mem_offset, kind)
+        };
+        self.insert_over(ctx, vma)?;
         Ok(addr)
     }
 

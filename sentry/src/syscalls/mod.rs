@@ -83,7 +83,7 @@ pub fn dispatch(task: &mut Task) {
             return;
         }
         if task.regs.syscall_nr() == u64::MAX {
-            syscall_exit_stop(task);
+            syscall_exit_stop(task, t);
             return;
         }
     }
@@ -165,8 +165,8 @@ pub fn dispatch(task: &mut Task) {
     }
     if task.exit.is_none() {
         task.regs.set_return(rax);
-        if tracer_watch.is_some() {
-            syscall_exit_stop(task);
+        if let Some(t) = &tracer_watch {
+            syscall_exit_stop(task, t);
         }
     }
 }
@@ -191,18 +191,15 @@ fn syscall_stop(task: &mut Task, t: &std::sync::Arc<crate::kernel::ptrace::Trace
     }
 }
 
-/// The syscall-exit stop, if the tracer still asks for syscall stops.
-fn syscall_exit_stop(task: &mut Task) {
-    let t = task
-        .kernel
-        .tracees
-        .get(task.tid)
-        .filter(|t| t.state().syscall);
-    if let Some(t) = t {
-        t.state().syscall_entry = Some(false);
-        syscall_stop(task, &t);
-        t.state().syscall_entry = None;
+/// The syscall-exit stop, if the tracer still asks for syscall stops (the entry stop's
+/// resume, or a detach meanwhile, set that).
+fn syscall_exit_stop(task: &mut Task, t: &std::sync::Arc<crate::kernel::ptrace::Tracee>) {
+    if !t.state().syscall {
+        return;
     }
+    t.state().syscall_entry = Some(false);
+    syscall_stop(task, t);
+    t.state().syscall_entry = None;
 }
 
 fn is_exec(nr: u64) -> bool {

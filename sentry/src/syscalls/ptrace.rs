@@ -209,7 +209,7 @@ fn stopped_request(
             if !addr.is_multiple_of(8) || addr >= USER_SIZE {
                 return Err(Errno::EIO);
             }
-            let regs = regs_bytes(&t.state().regs);
+            let regs = t.state().regs.to_bytes();
             let word = regs
                 .get(addr as usize..addr as usize + 8)
                 .map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or([0; 8])));
@@ -221,14 +221,14 @@ fn stopped_request(
                 return Err(Errno::EIO);
             }
             let mut s = t.state();
-            let mut regs = regs_bytes(&s.regs);
+            let mut regs = s.regs.to_bytes();
             regs[addr as usize..addr as usize + 8].copy_from_slice(&data.to_ne_bytes());
-            s.regs = regs_from(&regs);
+            s.regs = platform::Regs::from_bytes(&regs);
             s.regs_changed = true;
             Ok(0)
         }
         PTRACE_GETREGS => {
-            let regs = regs_bytes(&t.state().regs);
+            let regs = t.state().regs.to_bytes();
             task.mm.write(data, &regs)?;
             Ok(0)
         }
@@ -236,7 +236,7 @@ fn stopped_request(
             let mut regs = vec![0u8; REGS_SIZE];
             task.mm.read(data, &mut regs)?;
             let mut s = t.state();
-            s.regs = regs_from(&regs);
+            s.regs = platform::Regs::from_bytes(&regs);
             s.regs_changed = true;
             Ok(0)
         }
@@ -251,7 +251,7 @@ fn stopped_request(
         PTRACE_GETREGSET | PTRACE_SETREGSET => {
             let [base, len]: [u64; 2] = task.mm.read_val(data)?;
             let set = match addr {
-                NT_PRSTATUS => regs_bytes(&t.state().regs),
+                NT_PRSTATUS => t.state().regs.to_bytes().to_vec(),
                 NT_PRFPREG if request == PTRACE_GETREGSET => {
                     let mut fp = t.state().fp.clone();
                     fp.resize(FPREGS_SIZE, 0);
@@ -267,7 +267,7 @@ fn stopped_request(
                 let mut regs = set;
                 task.mm.read(base, &mut regs[..n])?;
                 let mut s = t.state();
-                s.regs = regs_from(&regs);
+                s.regs = platform::Regs::from_bytes(&regs);
                 s.regs_changed = true;
             }
             task.mm.write_val(data.wrapping_add(8), &(n as u64))?;
@@ -368,12 +368,4 @@ fn stopped_request(
         }
         _ => unsupported(task, request),
     }
-}
-
-fn regs_bytes(regs: &platform::Regs) -> Vec<u8> {
-    regs.to_bytes().to_vec()
-}
-
-fn regs_from(bytes: &[u8]) -> platform::Regs {
-    platform::Regs::from_bytes(bytes)
 }
